@@ -1,0 +1,4 @@
+//! One module per command: read inputs, call the core, write through [`crate::store`].
+
+pub mod config;
+pub mod setup;

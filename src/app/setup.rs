@@ -1,0 +1,297 @@
+//! `dbtls setup` and the `mysql_ssl_rsa_setup` drop-in: a datadir's eight TLS files.
+//!
+//! The skip rules are mysql_ssl_rsa_setup's (client/mysql_ssl_rsa_setup.cc), applied
+//! independently: the certificate part runs only when none of ca.pem, server-cert.pem and
+//! server-key.pem exists; the RSA part only when neither private_key.pem nor public_key.pem does.
+//! The certificate part always rewrites ca-key.pem, client-cert.pem and client-key.pem, which the
+//! original deleted or overwrote too (without ca.pem they are orphans).
+
+use std::path::{Path, PathBuf};
+use std::thread;
+
+use anyhow::{Context, Result, bail};
+use time::OffsetDateTime;
+
+use crate::pki::cert::{self, CertSpec, Issuer, Signer, Validity};
+use crate::pki::key::{KeyType, PrivateKey};
+use crate::pki::name::DistinguishedName;
+use crate::pki::profile::Profile;
+use crate::pki::san::San;
+use crate::store::{self, Mode, Owner, Transaction};
+
+/// The suffix mysql_ssl_rsa_setup used by default was the server version; ours is dbtls's.
+pub const DEFAULT_SUFFIX: &str = env!("CARGO_PKG_VERSION");
+
+/// The longest suffix: 13 + 17 + 34 = 64, the ub-common-name limit (RFC 5280 Appendix A).
+pub const MAX_SUFFIX: usize = 17;
+
+/// Everything `setup` needs, already checked.
+#[derive(Debug, Clone)]
+pub struct SetupRequest {
+    /// The directory to write into (created if missing).
+    pub datadir: PathBuf,
+    /// The suffix inside the CNs.
+    pub suffix: String,
+    /// chown every written file to this user (only as root).
+    pub uid: Option<String>,
+    /// Key type of the CA, server and client keys.
+    pub key_type: KeyType,
+    /// Validity of the three certificates.
+    pub days: u32,
+    /// Extra server SANs, beyond localhost, 127.0.0.1, ::1 and the host name.
+    pub sans: Vec<San>,
+    /// Regenerate all eight files even when some exist.
+    pub force: bool,
+    /// Encrypt ca-key.pem (and with `encrypt_client_key` client-key.pem) with this password.
+    pub passout: Option<crate::password::Password>,
+    /// Also encrypt client-key.pem.
+    pub encrypt_client_key: bool,
+}
+
+/// What one written file is.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// What it is for, in a few words.
+    pub purpose: &'static str,
+    /// Expiry of a certificate.
+    pub expires: Option<OffsetDateTime>,
+}
+
+/// The result of a setup run.
+#[derive(Debug, Clone, Default)]
+pub struct SetupOutcome {
+    /// The directory, absolute.
+    pub datadir: PathBuf,
+    /// The files written, in the order of [`FILES`].
+    pub written: Vec<Written>,
+    /// One line per part that was skipped, saying why.
+    pub skipped: Vec<String>,
+    /// Notes for verbose output.
+    pub notes: Vec<String>,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// The eight files and what each is for.
+pub const FILES: [(&str, &str); 8] = [
+    ("ca.pem", "CA certificate: ssl_ca on servers and clients"),
+    ("ca-key.pem", "CA private key: keep offline, signs new certificates"),
+    ("server-cert.pem", "server certificate: ssl_cert"),
+    ("server-key.pem", "server private key: ssl_key"),
+    ("client-cert.pem", "client certificate: ssl-cert for REQUIRE X509 users"),
+    ("client-key.pem", "client private key: ssl-key"),
+    ("private_key.pem", "RSA private key: caching_sha2_password/sha256_password"),
+    ("public_key.pem", "RSA public key: given to clients for password exchange"),
+];
+
+/// Checks mysql_ssl_rsa_setup's suffix rules: at most 17 characters, and only `[A-Za-z0-9_]`
+/// unless it equals the default.
+pub fn check_suffix(suffix: &str) -> Result<()> {
+    if suffix.len() > MAX_SUFFIX {
+        bail!("Maximum number of characters allowed as the value for --suffix are {MAX_SUFFIX}");
+    }
+    if suffix != DEFAULT_SUFFIX && !suffix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        bail!(
+            "Invalid string for --suffix option. Either use default value for the option or provide a string with alphanumeric characters and/or _ only."
+        );
+    }
+    Ok(())
+}
+
+/// The three subjects' CNs.
+pub fn common_names(suffix: &str) -> [String; 3] {
+    ["CA", "Server", "Client"].map(|role| format!("MySQL_Server_{suffix}_Auto_Generated_{role}_Certificate"))
+}
+
+/// Resolves `--uid USER` to a uid and primary gid; `Ok(None)` with a warning when not root.
+fn resolve_owner(user: Option<&str>, outcome: &mut SetupOutcome) -> Result<Option<Owner>> {
+    let Some(user) = user else { return Ok(None) };
+    if !nix::unistd::geteuid().is_root() {
+        outcome.warnings.push(format!("--uid {user} ignored: only root can change file owners"));
+        return Ok(None);
+    }
+    match nix::unistd::User::from_name(user) {
+        Ok(Some(u)) => Ok(Some(Owner { uid: u.uid.as_raw(), gid: u.gid.as_raw() })),
+        Ok(None) => bail!("Error fetching user information: no user named '{user}'"),
+        Err(e) => bail!("Error fetching user information for '{user}': {e}"),
+    }
+}
+
+/// The machine's host name, when it is a valid DNS name.
+fn host_name() -> Option<San> {
+    let name = nix::unistd::gethostname().ok()?.into_string().ok()?;
+    match San::parse(&format!("dns:{name}")) {
+        Ok(san @ San::Dns(_)) if name != "localhost" => Some(san),
+        _ => None,
+    }
+}
+
+/// Generates keys concurrently, one thread each: RSA key generation dominates the run time and
+/// the keys are independent, so on N cores this takes about 1/N of the serial time.
+fn generate_keys(kinds: &[KeyType]) -> Result<Vec<PrivateKey>> {
+    thread::scope(|s| {
+        let handles: Vec<_> = kinds.iter().map(|&k| s.spawn(move || PrivateKey::generate(k))).collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(r) => r.context("key generation"),
+                Err(_) => Err(anyhow::anyhow!("key generation thread failed")),
+            })
+            .collect()
+    })
+}
+
+/// Runs setup: decides what to generate, generates it, writes it all or nothing.
+pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
+    check_suffix(&req.suffix)?;
+    let mut outcome = SetupOutcome::default();
+    let dir = &req.datadir;
+    let mut tx = Transaction::new(req.force);
+    tx.ensure_dir(dir)?;
+    outcome.datadir = std::fs::canonicalize(dir).map_err(|e| store::Error {
+        path: dir.clone(),
+        reason: e.to_string().to_lowercase(),
+    })?;
+    outcome.notes.push(format!("Destination directory: {}", outcome.datadir.display()));
+    tx.set_owner(resolve_owner(req.uid.as_deref(), &mut outcome)?);
+
+    let p = |name: &str| dir.join(name);
+    let present = |names: &[&'static str]| names.iter().copied().filter(|n| store::exists(&p(n))).collect::<Vec<_>>();
+    let certs_present = present(&["ca.pem", "server-cert.pem", "server-key.pem"]);
+    let rsa_present = present(&["private_key.pem", "public_key.pem"]);
+    let do_certs = req.force || certs_present.is_empty();
+    let do_rsa = req.force || rsa_present.is_empty();
+    if !do_certs {
+        outcome.skipped.push(format!(
+            "Certificate files are present in given dir. Skipping generation. ({} exists; --force regenerates)",
+            certs_present.join(", ")
+        ));
+    }
+    if !do_rsa {
+        outcome.skipped.push(format!(
+            "RSA key files are present in given dir. Skipping generation. ({} exists; --force regenerates)",
+            rsa_present.join(", ")
+        ));
+    }
+    if !do_certs && !do_rsa {
+        return Ok(outcome);
+    }
+
+    let mut kinds = Vec::new();
+    if do_certs {
+        kinds.extend([req.key_type; 3]);
+    }
+    if do_rsa {
+        // caching_sha2_password and sha256_password only do RSA.
+        kinds.push(KeyType::Rsa2048);
+    }
+    let mut keys = generate_keys(&kinds)?.into_iter();
+    let now = OffsetDateTime::now_utc();
+    let validity = Validity::days_from(now, req.days);
+
+    if do_certs {
+        let (Some(ca_key), Some(server_key), Some(client_key)) = (keys.next(), keys.next(), keys.next()) else {
+            bail!("key generation returned too few keys");
+        };
+        let [ca_cn, server_cn, client_cn] = common_names(&req.suffix);
+        let spec = |profile, cn: &str, key: &PrivateKey, sans: Vec<San>| -> Result<CertSpec> {
+            Ok(CertSpec {
+                profile,
+                subject_der: DistinguishedName::common_name(cn)?.to_der()?,
+                public_key_der: key.public_key_der(),
+                sans,
+                validity,
+                serial: cert::random_serial()?,
+            })
+        };
+        let ca = cert::issue(&spec(Profile::Ca { path_len: None }, &ca_cn, &ca_key, vec![])?, Signer::SelfSigned(&ca_key))?;
+        let ca_key_pem = encrypt_if(&ca_key, req.passout.as_ref())?;
+        let issuer = Issuer::new(ca.cert.clone(), ca_key)?;
+        let mut sans = vec![
+            San::Dns("localhost".into()),
+            San::Ip([127, 0, 0, 1].into()),
+            San::Ip(std::net::Ipv6Addr::LOCALHOST.into()),
+        ];
+        sans.extend(host_name());
+        for san in &req.sans {
+            if !sans.contains(san) {
+                sans.push(san.clone());
+            }
+        }
+        let server = cert::issue(&spec(Profile::Server, &server_cn, &server_key, sans)?, Signer::Ca(&issuer))?;
+        let client = cert::issue(&spec(Profile::Client, &client_cn, &client_key, vec![])?, Signer::Ca(&issuer))?;
+        let client_key_pem = encrypt_if(&client_key, req.passout.as_ref().filter(|_| req.encrypt_client_key))?;
+        let expires = Some(validity.not_after);
+        let (ca_pem, server_pem, client_pem) = (ca.cert.to_pem(), server.cert.to_pem(), client.cert.to_pem());
+        let server_key_pem = server_key.to_pem();
+        let files: [(&str, &[u8], Mode, Option<OffsetDateTime>); 6] = [
+            ("ca.pem", ca_pem.as_bytes(), Mode::Public, expires),
+            ("ca-key.pem", ca_key_pem.as_bytes(), Mode::Secret, None),
+            ("server-cert.pem", server_pem.as_bytes(), Mode::Public, expires),
+            ("server-key.pem", server_key_pem.as_bytes(), Mode::Secret, None),
+            ("client-cert.pem", client_pem.as_bytes(), Mode::Public, expires),
+            ("client-key.pem", client_key_pem.as_bytes(), Mode::Secret, None),
+        ];
+        for (name, bytes, mode, expires) in files {
+            let replace_orphan = matches!(name, "ca-key.pem" | "client-cert.pem" | "client-key.pem");
+            if replace_orphan && !req.force && store::exists(&p(name)) {
+                outcome.warnings.push(format!("replacing {name}: it belongs to no ca.pem (mysql_ssl_rsa_setup replaced it too)"));
+            }
+            tx.stage_replacing(&p(name), bytes, mode, req.force || replace_orphan)?;
+            outcome.written.push(Written { path: p(name), purpose: purpose(name), expires });
+        }
+    }
+    if do_rsa {
+        let Some(rsa) = keys.next() else { bail!("key generation returned too few keys") };
+        tx.stage(&p("private_key.pem"), rsa.to_pem().as_bytes(), Mode::Secret)?;
+        tx.stage(&p("public_key.pem"), rsa.public_key_pem().as_bytes(), Mode::Public)?;
+        for name in ["private_key.pem", "public_key.pem"] {
+            outcome.written.push(Written { path: p(name), purpose: purpose(name), expires: None });
+        }
+    }
+    tx.commit()?;
+    for w in &mut outcome.written {
+        w.path = outcome.datadir.join(w.path.file_name().unwrap_or_default());
+    }
+    Ok(outcome)
+}
+
+fn purpose(name: &str) -> &'static str {
+    FILES.iter().find(|(n, _)| *n == name).map(|(_, p)| *p).unwrap_or("")
+}
+
+/// The key as PEM: `ENCRYPTED PRIVATE KEY` when a password is given, else plain PKCS#8.
+fn encrypt_if(key: &PrivateKey, password: Option<&crate::password::Password>) -> Result<zeroize::Zeroizing<String>> {
+    match password {
+        None => Ok(key.to_pem()),
+        Some(pw) => Ok(crate::pki::keyfile::encrypt_pem(key, pw.as_bytes(), crate::pki::keyfile::Kdf::Pbkdf2)?),
+    }
+}
+
+/// The path of `name` inside `dir`, for callers that print or template it.
+pub fn file_in(dir: &Path, name: &str) -> PathBuf {
+    dir.join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suffix_rules_follow_mysql_ssl_rsa_setup() {
+        assert!(check_suffix("abc_123").is_ok());
+        assert!(check_suffix(DEFAULT_SUFFIX).is_ok());
+        assert!(check_suffix("a.b").is_err());
+        assert!(check_suffix(&"x".repeat(17)).is_ok());
+        assert!(check_suffix(&"x".repeat(18)).is_err());
+    }
+
+    #[test]
+    fn common_names_fit_in_64_characters() {
+        for cn in common_names(&"x".repeat(MAX_SUFFIX)) {
+            assert!(cn.len() <= 64, "{cn}");
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! dbtls: a certificate authority and key toolkit for database TLS.
+//!
+//! Layers, from the outside in:
+//! - [`cli`]: clap structures that hold only what was typed, each converted once into a typed
+//!   request; [`dropin`] does the same for mysql_ssl_rsa_setup's own options;
+//! - [`app`]: one function per command that reads inputs, calls the core, writes through
+//!   [`store`] and reports;
+//! - [`pki`] and [`formats`]: the core (keys, names, profiles, issuance, containers), with no
+//!   clap, no printing and no file I/O;
+//! - [`store`]: the only module that writes files (atomic, exact modes, no silent overwrite).
+//!
+//! Untrusted text (anything read from a certificate) goes through [`term::escape`] before it
+//! reaches a terminal.
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod dropin;
+pub mod formats;
+pub mod password;
+pub mod pki;
+pub mod render;
+pub mod store;
+pub mod term;
+
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The program: dispatches on the name it was invoked as, then on the subcommand.
+///
+/// Invoked as `mysql_ssl_rsa_setup` (a symlink or copy) it behaves as that program; otherwise as
+/// `dbtls`. Errors print as one line, `dbtls: error: ...`, with exit code 1; usage errors exit 2.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let invoked_as = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if invoked_as == dropin::PROGRAM {
+        return dropin::main(args);
+    }
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    match cli.command.run() {
+        Ok(code) => code,
+        Err(e) => {
+            term::error(&format!("{e:#}"));
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The integration test crate: drives the built `dbtls` binary the way users run it, and checks
+//! its output with independent peers (openssl, keytool, a real MariaDB server).
+
+mod util;
+
+mod dropin;
+mod export;
+mod inspect;
+mod issue;
+mod keys;
+mod mariadb;
+mod setup;
