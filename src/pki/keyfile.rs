@@ -42,3 +42,38 @@ pub fn encrypt_pem(key: &PrivateKey, password: &[u8], kdf: Kdf) -> Result<Zeroiz
     doc.to_pem("ENCRYPTED PRIVATE KEY", der::pem::LineEnding::LF)
         .map_err(|e| Error::Key(format!("encoding the encrypted key: {e}")))
 }
+
+/// Whether `data` (PEM or DER) is an encrypted private key (PKCS#8 `ENCRYPTED PRIVATE KEY` or
+/// legacy `Proc-Type: 4,ENCRYPTED` PEM).
+pub fn is_encrypted(data: &[u8]) -> bool {
+    match pem::parse(data) {
+        Ok(p) => p.tag() == "ENCRYPTED PRIVATE KEY" || p.headers().get("Proc-Type").is_some_and(|v| v.contains("ENCRYPTED")),
+        Err(_) => pkcs8::EncryptedPrivateKeyInfoRef::from_der(data).is_ok(),
+    }
+}
+
+/// Decodes a private key from PEM or DER, decrypting it with `password` when it is encrypted.
+///
+/// An encrypted key without a password, a wrong password, or an unrecognised encoding is an
+/// [`Error`] whose message names the reason (never the password).
+pub fn decode_private_key(data: &[u8], password: Option<&[u8]>) -> Result<PrivateKey, Error> {
+    let (label, der) = match pem::parse(data) {
+        Ok(p) => (Some(p.tag().to_string()), Zeroizing::new(p.into_contents())),
+        Err(_) => (None, Zeroizing::new(data.to_vec())),
+    };
+    match label.as_deref() {
+        Some("PRIVATE KEY") | None if PrivateKeyInfoRef::from_der(&der).is_ok() => PrivateKey::from_pkcs8_der(&der),
+        Some("ENCRYPTED PRIVATE KEY") | None => {
+            let enc = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der)
+                .map_err(|_| Error::Key("not a private key (PKCS#8, PKCS#1, SEC1 or encrypted PEM expected)".into()))?;
+            let Some(password) = password else {
+                return Err(Error::Decrypt("the key is encrypted: a password is needed (--passin)".into()));
+            };
+            let plain = enc
+                .decrypt(password)
+                .map_err(|_| Error::Decrypt("wrong password, or the key is damaged".into()))?;
+            PrivateKey::from_pkcs8_der(plain.as_bytes())
+        }
+        Some(other) => Err(Error::Key(format!("a PEM '{other}' block is not a supported private key"))),
+    }
+}
