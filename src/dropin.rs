@@ -98,8 +98,7 @@ pub fn parse_args(args: &[String]) -> Result<DropinArgs> {
                 _ => out.unknown.push(arg.clone()),
             }
         } else if let Some(short) = arg.strip_prefix('-').filter(|s| !s.is_empty()) {
-            let mut chars = short.char_indices();
-            while let Some((i, c)) = chars.next() {
+            for (i, c) in short.char_indices() {
                 let rest = &short[i + c.len_utf8()..];
                 let inline = (!rest.is_empty()).then_some(rest);
                 match c {
@@ -184,10 +183,10 @@ pub fn read_option_file(path: &Path, opts: &mut FileOptions, depth: usize) -> Re
 /// An option value: trailing comments removed, surrounding quotes removed.
 fn strip_value(v: &str) -> String {
     let v = v.trim();
-    if let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'') {
-        if let Some(end) = v[1..].find(q) {
-            return v[1..1 + end].to_string();
-        }
+    if let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'')
+        && let Some(end) = v[1..].find(q)
+    {
+        return v[1..1 + end].to_string();
     }
     v.split(" #").next().unwrap_or(v).trim().to_string()
 }

@@ -146,12 +146,12 @@ impl Issuer {
                 "the CA certificate is not a CA (basicConstraints CA:TRUE is missing)".into(),
             ));
         };
-        if let Ok(Some(ku)) = parsed.key_usage() {
-            if !ku.value.key_cert_sign() {
-                return Err(Error::Issuer(
-                    "the CA certificate's keyUsage does not allow keyCertSign".into(),
-                ));
-            }
+        if let Ok(Some(ku)) = parsed.key_usage()
+            && !ku.value.key_cert_sign()
+        {
+            return Err(Error::Issuer(
+                "the CA certificate's keyUsage does not allow keyCertSign".into(),
+            ));
         }
         if parsed.public_key().raw != key.public_key_der().as_slice() {
             return Err(Error::Issuer(
@@ -269,13 +269,12 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
                     path_len: Some(own),
                 },
             ) = (ca.path_len, spec.profile)
+                && u32::from(own) >= limit
             {
-                if u32::from(own) >= limit {
-                    return Err(Error::Issuer(format!(
-                        "the CA's path length ({limit}) allows at most {} below this intermediate",
-                        limit - 1
-                    )));
-                }
+                return Err(Error::Issuer(format!(
+                    "the CA's path length ({limit}) allows at most {} below this intermediate",
+                    limit - 1
+                )));
             }
             if validity.not_after > ca.not_after {
                 warnings.push(format!(
