@@ -281,6 +281,16 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
             None => bail!("a server certificate needs a SAN: give --san NAME (repeatable)"),
         }
     }
+    // RFC 5280 §4.1.2.6: a certificate with an email address in the subject MUST also carry it
+    // as an rfc822Name SAN.
+    if let Ok((_, name)) = X509Name::from_der(&subject_der) {
+        for email in name.iter_email().filter_map(|a| a.as_str().ok()) {
+            let san = San::parse(&format!("email:{email}"))?;
+            if !sans.contains(&san) {
+                sans.push(san);
+            }
+        }
+    }
     let mut seen = Vec::new();
     sans.retain(|s| {
         let new = !seen.contains(s);
