@@ -28,7 +28,7 @@ fn openssl_opens_our_encrypted_keys_for_every_type_and_kdf() {
             assert_eq!(mode(&dir.join(&public)), 0o644);
             assert_eq!(openssl_pub(&dir, &key), std::fs::read_to_string(dir.join(&public)).unwrap(), "{key}");
             let params = ok(openssl().current_dir(dir.path()).args(["asn1parse", "-in", &key]));
-            let want = if kdf == "pbkdf2" { "PBKDF2" } else { "id-scrypt" };
+            let want = if kdf == "pbkdf2" { ":PBKDF2" } else { ":scrypt" };
             assert!(params.contains(want) && params.contains("aes-256-cbc"), "{params}");
             if kdf == "pbkdf2" {
                 // 600,000 = 0x0927C0 iterations, HMAC-SHA256.
