@@ -83,6 +83,10 @@ fn attribute(text: &str, part: &str) -> Result<Attribute, Error> {
         None => return Err(Error::Name(format!("subject '{text}': unknown attribute name '{key}'"))),
     }
     .map_err(|_| Error::Name(format!("subject '{text}': '{key}' is not a valid OID")))?;
+    if oid.to_string() == "2.5.4.6" && value.len() != 2 {
+        // X.520 countryName is a two-letter ISO 3166 code (SIZE (2)); OpenSSL refuses others too.
+        return Err(Error::Name(format!("subject '{text}': C={value} must be a two-letter country code")));
+    }
     let kind = match oid.to_string().as_str() {
         "2.5.4.6" | "2.5.4.5" | "2.5.4.46" => StringKind::Printable,
         "1.2.840.113549.1.9.1" | "0.9.2342.19200300.100.1.25" => StringKind::Ia5,
