@@ -48,9 +48,15 @@ pub fn run(req: &CsrRequest) -> Result<CsrOutcome> {
     tx.check_writable(&req.out_csr)?;
     let key_passin = req.key.as_ref().and_then(|(_, p)| p.as_ref());
     check_specs(&[key_passin, req.protection.passout.as_ref()])?;
-    let password = if req.key.is_none() { req.protection.password("New key password")? } else { None };
+    let password = if req.key.is_none() {
+        req.protection.password("New key password")?
+    } else {
+        None
+    };
     let (key, out_key) = match (&req.key, &req.out_key) {
-        (Some(_), Some(_)) => bail!("--out-key is only for a generated key (with --key the key stays where it is)"),
+        (Some(_), Some(_)) => {
+            bail!("--out-key is only for a generated key (with --key the key stays where it is)")
+        }
         (Some((path, passin)), None) => (load_key(path, passin.as_ref())?, None),
         (None, Some(out)) => {
             tx.check_writable(out)?;
@@ -64,12 +70,21 @@ pub fn run(req: &CsrRequest) -> Result<CsrOutcome> {
     let request = csr::build(&req.subject.to_der()?, &req.sans, &key)?;
     let mut written = Vec::new();
     tx.stage(&req.out_csr, request.to_pem().as_bytes(), Mode::Public)?;
-    written.push((req.out_csr.clone(), "certificate signing request (PKCS#10)".to_string()));
+    written.push((
+        req.out_csr.clone(),
+        "certificate signing request (PKCS#10)".to_string(),
+    ));
     if let Some(out) = out_key {
         let pem = key_pem(&key, password.as_ref(), req.protection.kdf)?;
         tx.stage(out, pem.as_bytes(), Mode::Secret)?;
-        written.push((out.clone(), private_label(password.is_some(), req.protection.kdf)));
+        written.push((
+            out.clone(),
+            private_label(password.is_some(), req.protection.kdf),
+        ));
     }
     tx.commit()?;
-    Ok(CsrOutcome { info: key.info(), written })
+    Ok(CsrOutcome {
+        info: key.info(),
+        written,
+    })
 }

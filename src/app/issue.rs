@@ -135,7 +135,8 @@ pub fn read_certs(path: &Path) -> Result<Vec<Certificate>> {
         bail!("{}: no certificate found", path.display());
     }
     for der in &ders {
-        X509Certificate::from_der(der).map_err(|e| anyhow::anyhow!("{}: malformed certificate: {e}", path.display()))?;
+        X509Certificate::from_der(der)
+            .map_err(|e| anyhow::anyhow!("{}: malformed certificate: {e}", path.display()))?;
     }
     Ok(ders.into_iter().map(Certificate::from_der).collect())
 }
@@ -150,23 +151,40 @@ fn name_text(der: &[u8]) -> String {
 /// The subject's last commonName, if any.
 fn common_name(subject_der: &[u8]) -> Option<String> {
     let (_, name) = X509Name::from_der(subject_der).ok()?;
-    name.iter_common_name().last().and_then(|a| a.as_str().ok()).map(str::to_string)
+    name.iter_common_name()
+        .last()
+        .and_then(|a| a.as_str().ok())
+        .map(str::to_string)
 }
 
 /// Resolves the lifetime to a validity, warning about certificates made invalid on purpose.
-fn validity(lifetime: Lifetime, profile: Profile, now: OffsetDateTime, warnings: &mut Vec<String>) -> Result<Validity> {
+fn validity(
+    lifetime: Lifetime,
+    profile: Profile,
+    now: OffsetDateTime,
+    warnings: &mut Vec<String>,
+) -> Result<Validity> {
     let default_days = i64::from(profile.default_days());
     let v = match lifetime {
         Lifetime::Days(days) => Validity::days_from(now, days.unwrap_or(profile.default_days())),
-        Lifetime::Between { not_before, not_after } => {
+        Lifetime::Between {
+            not_before,
+            not_after,
+        } => {
             let nb = not_before.unwrap_or(now - cert::BACKDATE);
             let na = not_after.unwrap_or(nb + Duration::days(default_days));
             let v = Validity::between(nb, na)?;
             if v.not_after <= now {
-                warnings.push(format!("the certificate is already expired (not-after {})", cert::display_time(v.not_after)));
+                warnings.push(format!(
+                    "the certificate is already expired (not-after {})",
+                    cert::display_time(v.not_after)
+                ));
             }
             if v.not_before > now {
-                warnings.push(format!("the certificate is not yet valid (not-before {})", cert::display_time(v.not_before)));
+                warnings.push(format!(
+                    "the certificate is not yet valid (not-before {})",
+                    cert::display_time(v.not_before)
+                ));
             }
             v
         }
@@ -181,7 +199,9 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
     let out_cert = req.out_cert.clone().unwrap_or(default_cert);
     let generate = matches!(req.key, KeySource::Generate(_));
     if !generate && req.out_key.is_some() {
-        bail!("--out-key is only for a generated key (with --key or --csr the key stays where it is)");
+        bail!(
+            "--out-key is only for a generated key (with --key or --csr the key stays where it is)"
+        );
     }
     if !generate && (req.protection.passout.is_some() || req.protection.encrypt) {
         bail!("--passout is only for a generated key (use dbtls key encrypt for an existing one)");
@@ -189,9 +209,14 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
     let out_key = generate.then(|| req.out_key.clone().unwrap_or(default_key));
     match (&req.ca, req.profile) {
         (None, Profile::Ca { .. }) => {}
-        (None, p) => bail!("issue {} needs the signing CA: --ca CERT --ca-key KEY", p.name()),
+        (None, p) => bail!(
+            "issue {} needs the signing CA: --ca CERT --ca-key KEY",
+            p.name()
+        ),
         (Some(_), Profile::Ca { .. }) => {
-            bail!("issue ca makes a self-signed root; use issue intermediate to sign a CA with another CA")
+            bail!(
+                "issue ca makes a self-signed root; use issue intermediate to sign a CA with another CA"
+            )
         }
         _ => {}
     }
@@ -202,7 +227,11 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
         KeySource::File { passin, .. } => passin.as_ref(),
         _ => None,
     };
-    check_specs(&[req.ca.as_ref().and_then(|c| c.passin.as_ref()), key_passin, req.protection.passout.as_ref()])?;
+    check_specs(&[
+        req.ca.as_ref().and_then(|c| c.passin.as_ref()),
+        key_passin,
+        req.protection.passout.as_ref(),
+    ])?;
 
     // Refuse existing outputs before any slow work or prompt.
     let mut tx = Transaction::new(req.force);
@@ -219,7 +248,9 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
             let certs = read_certs(&ca.cert)?;
             let ca_key = load_key(&ca.key, ca.passin.as_ref())?;
             let mut certs = certs.into_iter();
-            let Some(first) = certs.next() else { bail!("{}: no certificate found", ca.cert.display()) };
+            let Some(first) = certs.next() else {
+                bail!("{}: no certificate found", ca.cert.display())
+            };
             let issuer = Issuer::new(first.clone(), ca_key)
                 .with_context(|| format!("{} / {}", ca.cert.display(), ca.key.display()))?;
             let mut chain = vec![first];
@@ -269,9 +300,14 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
         // Clients with --ssl-mode=VERIFY_IDENTITY check the host against the SAN (RFC 6125 §6.4.4
         // has them ignore the CN when a SAN is present), so a server certificate always has one.
         let cn = common_name(&subject_der);
-        match cn.as_deref().map(|cn| (cn, San::parse(&format!("dns:{cn}")))) {
+        match cn
+            .as_deref()
+            .map(|cn| (cn, San::parse(&format!("dns:{cn}"))))
+        {
             Some((_, Ok(san))) => {
-                warnings.push(format!("no --san given: using the CN as the DNS name {san}"));
+                warnings.push(format!(
+                    "no --san given: using the CN as the DNS name {san}"
+                ));
                 sans.push(san);
             }
             Some((cn, Err(_))) => bail!(
@@ -317,11 +353,17 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
     let cert_pem = issued.cert.to_pem();
     let mut written = Vec::new();
     tx.stage(&out_cert, cert_pem.as_bytes(), Mode::Public)?;
-    written.push((out_cert.clone(), format!("{} certificate", req.profile.name())));
+    written.push((
+        out_cert.clone(),
+        format!("{} certificate", req.profile.name()),
+    ));
     if let (Some(path), Some(key)) = (&out_key, &key) {
         let pem = key_pem(key, password.as_ref(), req.protection.kdf)?;
         tx.stage(path, pem.as_bytes(), Mode::Secret)?;
-        written.push((path.clone(), private_label(password.is_some(), req.protection.kdf)));
+        written.push((
+            path.clone(),
+            private_label(password.is_some(), req.protection.kdf),
+        ));
     }
     if let Some(path) = &req.chain_out {
         // Leaf plus every intermediate from the CA file; the self-signed root is left out
@@ -336,12 +378,20 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
             }
         }
         tx.stage(path, chain.as_bytes(), Mode::Public)?;
-        written.push((path.clone(), "certificate chain (leaf first, without the root)".into()));
+        written.push((
+            path.clone(),
+            "certificate chain (leaf first, without the root)".into(),
+        ));
     }
     tx.commit()?;
 
-    let (_, parsed) = X509Certificate::from_der(issued.cert.der()).map_err(|e| anyhow::anyhow!("re-reading the certificate: {e}"))?;
-    let serial = parsed.raw_serial().iter().map(|b| format!("{b:02x}")).collect::<String>();
+    let (_, parsed) = X509Certificate::from_der(issued.cert.der())
+        .map_err(|e| anyhow::anyhow!("re-reading the certificate: {e}"))?;
+    let serial = parsed
+        .raw_serial()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
     let not_before = OffsetDateTime::from_unix_timestamp(parsed.validity().not_before.timestamp())?;
     let not_after = OffsetDateTime::from_unix_timestamp(parsed.validity().not_after.timestamp())?;
     Ok(IssueOutcome {

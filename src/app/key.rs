@@ -32,7 +32,11 @@ impl Protection {
 }
 
 /// A key as PEM: `ENCRYPTED PRIVATE KEY` with a password, else plain PKCS#8 `PRIVATE KEY`.
-pub fn key_pem(key: &PrivateKey, password: Option<&Password>, kdf: Kdf) -> Result<Zeroizing<String>> {
+pub fn key_pem(
+    key: &PrivateKey,
+    password: Option<&Password>,
+    kdf: Kdf,
+) -> Result<Zeroizing<String>> {
     match password {
         None => Ok(key.to_pem()),
         Some(pw) => Ok(keyfile::encrypt_pem(key, pw.as_bytes(), kdf)?),
@@ -44,7 +48,11 @@ pub fn key_pem(key: &PrivateKey, password: Option<&Password>, kdf: Kdf) -> Resul
 pub fn load_key(path: &Path, passin: Option<&PassSpec>) -> Result<PrivateKey> {
     let data = Zeroizing::new(store::read(path)?);
     let password = if keyfile::is_encrypted(&data) {
-        Some(password::read(passin, Purpose::Existing, &format!("Password for {}", path.display()))?)
+        Some(password::read(
+            passin,
+            Purpose::Existing,
+            &format!("Password for {}", path.display()),
+        )?)
     } else {
         None
     };
@@ -54,7 +62,12 @@ pub fn load_key(path: &Path, passin: Option<&PassSpec>) -> Result<PrivateKey> {
 
 /// Refuses two password specs that both read standard input (the first would consume it).
 pub fn check_specs(specs: &[Option<&PassSpec>]) -> Result<()> {
-    if specs.iter().filter(|s| matches!(s, Some(PassSpec::Stdin))).count() > 1 {
+    if specs
+        .iter()
+        .filter(|s| matches!(s, Some(PassSpec::Stdin)))
+        .count()
+        > 1
+    {
         bail!("only one password can be read from stdin; use env:, file: or fd: for the others");
     }
     Ok(())
@@ -125,7 +138,13 @@ pub struct KeyOutcome {
 /// Runs a `key` subcommand.
 pub fn run(req: &KeyRequest) -> Result<KeyOutcome> {
     match req {
-        KeyRequest::New { key_type, out, public_out, protection, force } => {
+        KeyRequest::New {
+            key_type,
+            out,
+            public_out,
+            protection,
+            force,
+        } => {
             let mut tx = Transaction::new(*force);
             tx.check_writable(out)?;
             if let Some(p) = public_out {
@@ -135,49 +154,104 @@ pub fn run(req: &KeyRequest) -> Result<KeyOutcome> {
             let key = PrivateKey::generate(*key_type)?;
             let pem = key_pem(&key, password.as_ref(), protection.kdf)?;
             tx.stage(out, pem.as_bytes(), Mode::Secret)?;
-            let mut written = vec![(out.clone(), private_label(password.is_some(), protection.kdf))];
+            let mut written = vec![(
+                out.clone(),
+                private_label(password.is_some(), protection.kdf),
+            )];
             if let Some(p) = public_out {
                 tx.stage(p, key.public_key_pem().as_bytes(), Mode::Public)?;
                 written.push((p.clone(), "public key".into()));
             }
             tx.commit()?;
-            Ok(KeyOutcome { info: key.info(), written })
+            Ok(KeyOutcome {
+                info: key.info(),
+                written,
+            })
         }
-        KeyRequest::Encrypt { input, passin, out, protection, force } => {
+        KeyRequest::Encrypt {
+            input,
+            passin,
+            out,
+            protection,
+            force,
+        } => {
             check_specs(&[passin.as_ref(), protection.passout.as_ref()])?;
             let tx = Transaction::new(*force);
             tx.check_writable(out)?;
             let key = load_key(input, passin.as_ref())?;
             let password = protection.password("New key password")?;
             let pem = key_pem(&key, password.as_ref(), protection.kdf)?;
-            write_one(tx, out, pem.as_bytes(), Mode::Secret, &key, private_label(true, protection.kdf))
+            write_one(
+                tx,
+                out,
+                pem.as_bytes(),
+                Mode::Secret,
+                &key,
+                private_label(true, protection.kdf),
+            )
         }
-        KeyRequest::Decrypt { input, passin, out, force } => {
+        KeyRequest::Decrypt {
+            input,
+            passin,
+            out,
+            force,
+        } => {
             let tx = Transaction::new(*force);
             tx.check_writable(out)?;
             let key = load_key(input, passin.as_ref())?;
-            write_one(tx, out, key.to_pem().as_bytes(), Mode::Secret, &key, private_label(false, Kdf::Pbkdf2))
+            write_one(
+                tx,
+                out,
+                key.to_pem().as_bytes(),
+                Mode::Secret,
+                &key,
+                private_label(false, Kdf::Pbkdf2),
+            )
         }
-        KeyRequest::Public { input, passin, out, force } => {
+        KeyRequest::Public {
+            input,
+            passin,
+            out,
+            force,
+        } => {
             let tx = Transaction::new(*force);
             tx.check_writable(out)?;
             let key = load_key(input, passin.as_ref())?;
-            write_one(tx, out, key.public_key_pem().as_bytes(), Mode::Public, &key, "public key".into())
+            write_one(
+                tx,
+                out,
+                key.public_key_pem().as_bytes(),
+                Mode::Public,
+                &key,
+                "public key".into(),
+            )
         }
     }
 }
 
-fn write_one(mut tx: Transaction, out: &Path, bytes: &[u8], mode: Mode, key: &PrivateKey, what: String) -> Result<KeyOutcome> {
+fn write_one(
+    mut tx: Transaction,
+    out: &Path,
+    bytes: &[u8],
+    mode: Mode,
+    key: &PrivateKey,
+    what: String,
+) -> Result<KeyOutcome> {
     tx.stage(out, bytes, mode)?;
     tx.commit()?;
-    Ok(KeyOutcome { info: key.info(), written: vec![(out.to_path_buf(), what)] })
+    Ok(KeyOutcome {
+        info: key.info(),
+        written: vec![(out.to_path_buf(), what)],
+    })
 }
 
 /// Describes a written private key file.
 pub fn private_label(encrypted: bool, kdf: Kdf) -> String {
     match (encrypted, kdf) {
         (false, _) => "private key (PKCS#8, not encrypted)".into(),
-        (true, Kdf::Pbkdf2) => "private key (PKCS#8, encrypted: PBKDF2-HMAC-SHA256, AES-256-CBC)".into(),
+        (true, Kdf::Pbkdf2) => {
+            "private key (PKCS#8, encrypted: PBKDF2-HMAC-SHA256, AES-256-CBC)".into()
+        }
         (true, Kdf::Scrypt) => "private key (PKCS#8, encrypted: scrypt, AES-256-CBC)".into(),
     }
 }

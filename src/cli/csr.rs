@@ -64,7 +64,11 @@ impl CsrArgs {
         let CsrCommand::New(a) = self.command;
         let req = CsrRequest {
             subject: crate::pki::subject::parse(&a.subject)?,
-            sans: a.sans.iter().map(|s| San::parse(s)).collect::<Result<Vec<_>, _>>()?,
+            sans: a
+                .sans
+                .iter()
+                .map(|s| San::parse(s))
+                .collect::<Result<Vec<_>, _>>()?,
             key_type: a.key_type,
             key: a.key.map(|k| (k, a.passin)),
             out_csr: a.out_csr,

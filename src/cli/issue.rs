@@ -97,25 +97,49 @@ impl IssueArgs {
     /// Converts the arguments, issues, and prints the summary.
     pub fn run(self) -> Result<ExitCode> {
         let profile = match self.role {
-            Role::Ca => Profile::Ca { path_len: self.path_len },
-            Role::Intermediate => Profile::Intermediate { path_len: Some(self.path_len.unwrap_or(0)) },
-            Role::Server | Role::Client if self.path_len.is_some() => bail!("--path-len is only for ca and intermediate"),
+            Role::Ca => Profile::Ca {
+                path_len: self.path_len,
+            },
+            Role::Intermediate => Profile::Intermediate {
+                path_len: Some(self.path_len.unwrap_or(0)),
+            },
+            Role::Server | Role::Client if self.path_len.is_some() => {
+                bail!("--path-len is only for ca and intermediate")
+            }
             Role::Server => Profile::Server,
             Role::Client => Profile::Client,
         };
-        let subject = self.subject.as_deref().map(crate::pki::subject::parse).transpose()?;
-        let sans = self.sans.iter().map(|s| San::parse(s)).collect::<Result<Vec<_>, _>>()?;
+        let subject = self
+            .subject
+            .as_deref()
+            .map(crate::pki::subject::parse)
+            .transpose()?;
+        let sans = self
+            .sans
+            .iter()
+            .map(|s| San::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
         let ca = match (self.ca, self.ca_key) {
-            (Some(cert), Some(key)) => Some(CaFiles { cert, key, passin: self.passin }),
+            (Some(cert), Some(key)) => Some(CaFiles {
+                cert,
+                key,
+                passin: self.passin,
+            }),
             _ => None,
         };
         let key = match (self.key, self.csr) {
-            (Some(path), _) => KeySource::File { path, passin: self.key_passin },
+            (Some(path), _) => KeySource::File {
+                path,
+                passin: self.key_passin,
+            },
             (None, Some(path)) => KeySource::Csr(path),
             (None, None) => KeySource::Generate(self.key_type.unwrap_or_default()),
         };
         let lifetime = if self.not_before.is_some() || self.not_after.is_some() {
-            Lifetime::Between { not_before: self.not_before, not_after: self.not_after }
+            Lifetime::Between {
+                not_before: self.not_before,
+                not_after: self.not_after,
+            }
         } else {
             Lifetime::Days(self.days)
         };
@@ -140,10 +164,18 @@ impl IssueArgs {
         println!("  subject:  {}", outcome.subject);
         println!("  issuer:   {}", outcome.issuer);
         if !outcome.sans.is_empty() {
-            let sans: Vec<String> = outcome.sans.iter().map(|s| crate::term::escape(&s.to_string())).collect();
+            let sans: Vec<String> = outcome
+                .sans
+                .iter()
+                .map(|s| crate::term::escape(&s.to_string()))
+                .collect();
             println!("  SANs:     {}", sans.join(", "));
         }
-        println!("  valid:    {} to {}", crate::pki::cert::display_time(outcome.not_before), crate::pki::cert::display_time(outcome.not_after));
+        println!(
+            "  valid:    {} to {}",
+            crate::pki::cert::display_time(outcome.not_before),
+            crate::pki::cert::display_time(outcome.not_after)
+        );
         println!("  serial:   {}", outcome.serial);
         for (path, what) in &outcome.written {
             println!("  wrote {}  {what}", path.display());

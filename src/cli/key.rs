@@ -67,7 +67,11 @@ pub struct PassoutArgs {
 impl PassoutArgs {
     /// The typed protection.
     pub fn protection(&self) -> Protection {
-        Protection { encrypt: self.encrypt, passout: self.passout.clone(), kdf: self.kdf.into() }
+        Protection {
+            encrypt: self.encrypt,
+            passout: self.passout.clone(),
+            kdf: self.kdf.into(),
+        }
     }
 }
 
@@ -159,13 +163,25 @@ impl KeyArgs {
                 input: a.input,
                 passin: a.passin,
                 out: a.out,
-                protection: Protection { encrypt: true, passout: a.passout, kdf: a.kdf.into() },
+                protection: Protection {
+                    encrypt: true,
+                    passout: a.passout,
+                    kdf: a.kdf.into(),
+                },
                 force: a.force,
             },
-            KeyCommand::Decrypt(a) => {
-                KeyRequest::Decrypt { input: a.input, passin: a.passin, out: a.out, force: a.force }
-            }
-            KeyCommand::Public(a) => KeyRequest::Public { input: a.input, passin: a.passin, out: a.out, force: a.force },
+            KeyCommand::Decrypt(a) => KeyRequest::Decrypt {
+                input: a.input,
+                passin: a.passin,
+                out: a.out,
+                force: a.force,
+            },
+            KeyCommand::Public(a) => KeyRequest::Public {
+                input: a.input,
+                passin: a.passin,
+                out: a.out,
+                force: a.force,
+            },
         };
         let outcome = key::run(&req)?;
         println!("{} key:", outcome.info);

@@ -20,7 +20,8 @@ use super::profile::san_extension;
 use super::san::San;
 
 /// pkcs-9-at-extensionRequest (RFC 2985 §5.4.2).
-const OID_EXTENSION_REQUEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.14");
+const OID_EXTENSION_REQUEST: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.14");
 
 /// A DER CSR.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +50,12 @@ pub fn build(subject_der: &[u8], sans: &[San], key: &PrivateKey) -> Result<Csr, 
     let attributes = if sans.is_empty() {
         Vec::new()
     } else {
-        let ext = san_extension(sans)?.to_der().map_err(|e| enc("SAN extension", e))?;
-        let oid = OID_EXTENSION_REQUEST.to_der().map_err(|e| enc("attribute", e))?;
+        let ext = san_extension(sans)?
+            .to_der()
+            .map_err(|e| enc("SAN extension", e))?;
+        let oid = OID_EXTENSION_REQUEST
+            .to_der()
+            .map_err(|e| enc("attribute", e))?;
         // Attribute { type, values SET OF Extensions }, Extensions = SEQUENCE OF Extension.
         tlv(0x30, &[oid, tlv(0x31, &tlv(0x30, &ext))].concat())
     };
@@ -85,12 +90,19 @@ pub struct Request {
 /// self-signature (proof that the requester holds the key), and returns what it asks for.
 pub fn parse(data: &[u8]) -> Result<Request, Error> {
     let der = match pem::parse(data) {
-        Ok(p) if p.tag() == "CERTIFICATE REQUEST" || p.tag() == "NEW CERTIFICATE REQUEST" => p.into_contents(),
-        Ok(p) => return Err(Error::Cert(format!("a PEM '{}' block is not a CSR", p.tag()))),
+        Ok(p) if p.tag() == "CERTIFICATE REQUEST" || p.tag() == "NEW CERTIFICATE REQUEST" => {
+            p.into_contents()
+        }
+        Ok(p) => {
+            return Err(Error::Cert(format!(
+                "a PEM '{}' block is not a CSR",
+                p.tag()
+            )));
+        }
         Err(_) => data.to_vec(),
     };
-    let (rest, csr) =
-        X509CertificationRequest::from_der(&der).map_err(|e| Error::Cert(format!("malformed CSR: {e}")))?;
+    let (rest, csr) = X509CertificationRequest::from_der(&der)
+        .map_err(|e| Error::Cert(format!("malformed CSR: {e}")))?;
     if !rest.is_empty() {
         return Err(Error::Cert("malformed CSR: trailing data".into()));
     }
@@ -100,7 +112,9 @@ pub fn parse(data: &[u8]) -> Result<Request, Error> {
     let mut sans = Vec::new();
     let mut ignored = Vec::new();
     for ext in csr.requested_extensions().into_iter().flatten() {
-        let ParsedExtension::SubjectAlternativeName(alt) = ext else { continue };
+        let ParsedExtension::SubjectAlternativeName(alt) = ext else {
+            continue;
+        };
         for name in &alt.general_names {
             match name {
                 GeneralName::DNSName(d) => sans.push(San::parse(&format!("dns:{d}"))?),
@@ -135,8 +149,14 @@ mod tests {
     fn our_csr_verifies_and_round_trips() {
         for kind in [KeyType::EcdsaP256, KeyType::EcdsaP384, KeyType::Ed25519] {
             let key = PrivateKey::generate(kind).unwrap();
-            let subject = DistinguishedName::common_name("db1").unwrap().to_der().unwrap();
-            let sans = vec![San::Dns("db1.example".into()), San::Ip("10.0.0.1".parse().unwrap())];
+            let subject = DistinguishedName::common_name("db1")
+                .unwrap()
+                .to_der()
+                .unwrap();
+            let sans = vec![
+                San::Dns("db1.example".into()),
+                San::Ip("10.0.0.1".parse().unwrap()),
+            ];
             let csr = build(&subject, &sans, &key).unwrap();
             let req = parse(csr.to_pem().as_bytes()).unwrap();
             assert_eq!(req.subject_der, subject);
@@ -148,7 +168,10 @@ mod tests {
     #[test]
     fn a_tampered_csr_is_refused() {
         let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
-        let subject = DistinguishedName::common_name("abc").unwrap().to_der().unwrap();
+        let subject = DistinguishedName::common_name("abc")
+            .unwrap()
+            .to_der()
+            .unwrap();
         let mut der = build(&subject, &[], &key).unwrap().der().to_vec();
         let pos = der.windows(3).position(|w| w == b"abc").unwrap();
         der[pos] = b'x';

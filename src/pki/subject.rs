@@ -38,7 +38,9 @@ const NAMES: &[(&str, &str)] = &[
 /// Parses `/K=V/K=V+K=V`. A malformed subject is an error naming the bad part.
 pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
     let Some(body) = text.strip_prefix('/') else {
-        return Err(Error::Name(format!("subject '{text}' must start with '/', like /O=Example/CN=alice")));
+        return Err(Error::Name(format!(
+            "subject '{text}' must start with '/', like /O=Example/CN=alice"
+        )));
     };
     // Split on unescaped '/' and '+', keeping track of which separator came before each part.
     let mut rdns: Vec<Vec<Attribute>> = Vec::new();
@@ -50,7 +52,11 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
         match c {
             '\\' => match chars.next() {
                 Some(n @ ('/' | '+' | '\\')) => cur.push(n),
-                _ => return Err(Error::Name(format!("subject '{text}': '\\' escapes only '/', '+' or '\\'"))),
+                _ => {
+                    return Err(Error::Name(format!(
+                        "subject '{text}': '\\' escapes only '/', '+' or '\\'"
+                    )));
+                }
             },
             '/' | '+' => {
                 parts.push((joined, std::mem::take(&mut cur)));
@@ -72,25 +78,39 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
 
 fn attribute(text: &str, part: &str) -> Result<Attribute, Error> {
     let Some((key, value)) = part.split_once('=') else {
-        return Err(Error::Name(format!("subject '{text}': '{part}' is not NAME=VALUE")));
+        return Err(Error::Name(format!(
+            "subject '{text}': '{part}' is not NAME=VALUE"
+        )));
     };
     if value.is_empty() {
-        return Err(Error::Name(format!("subject '{text}': '{key}' has an empty value")));
+        return Err(Error::Name(format!(
+            "subject '{text}': '{key}' has an empty value"
+        )));
     }
     let oid = match NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(key)) {
         Some((_, oid)) => ObjectIdentifier::new(oid),
         None if key.starts_with(|c: char| c.is_ascii_digit()) => ObjectIdentifier::new(key),
-        None => return Err(Error::Name(format!("subject '{text}': unknown attribute name '{key}'"))),
+        None => {
+            return Err(Error::Name(format!(
+                "subject '{text}': unknown attribute name '{key}'"
+            )));
+        }
     }
     .map_err(|_| Error::Name(format!("subject '{text}': '{key}' is not a valid OID")))?;
     if oid.to_string() == "2.5.4.6" && value.len() != 2 {
         // X.520 countryName is a two-letter ISO 3166 code (SIZE (2)); OpenSSL refuses others too.
-        return Err(Error::Name(format!("subject '{text}': C={value} must be a two-letter country code")));
+        return Err(Error::Name(format!(
+            "subject '{text}': C={value} must be a two-letter country code"
+        )));
     }
     let kind = match oid.to_string().as_str() {
         "2.5.4.6" | "2.5.4.5" | "2.5.4.46" => StringKind::Printable,
         "1.2.840.113549.1.9.1" | "0.9.2342.19200300.100.1.25" => StringKind::Ia5,
         _ => StringKind::Utf8,
     };
-    Ok(Attribute { oid, kind, value: value.to_string() })
+    Ok(Attribute {
+        oid,
+        kind,
+        value: value.to_string(),
+    })
 }
