@@ -472,3 +472,88 @@ fn encrypt_changes_a_password_and_public_extracts_the_key() {
     ]));
     assert!(err.contains("stdin"), "{err}");
 }
+
+#[test]
+fn setup_passout_encrypts_the_ca_key_and_optionally_the_client_key() {
+    let dir = TestDir::new();
+    ok(dir.dbtls().args([
+        "setup",
+        "--datadir",
+        "a",
+        "--key-type",
+        "ecdsa-p256",
+        "--passout",
+        "pass:setup-pw",
+    ]));
+    ok(dir
+        .dbtls()
+        .args([
+            "setup",
+            "--datadir",
+            "b",
+            "--key-type",
+            "ecdsa-p256",
+            "--passout",
+            "env:DBTLS_SETUP_PW",
+            "--encrypt-client-key",
+        ])
+        .env("DBTLS_SETUP_PW", "setup-pw"));
+    let head = |f: &str| {
+        std::fs::read_to_string(dir.join(f))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (file, encrypted) in [
+        ("a/ca-key.pem", true),
+        ("a/client-key.pem", false),
+        ("a/server-key.pem", false),
+        ("b/ca-key.pem", true),
+        ("b/client-key.pem", true),
+        // MySQL and TiDB cannot load an encrypted server key.
+        ("b/server-key.pem", false),
+    ] {
+        let want = if encrypted {
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----"
+        } else {
+            "-----BEGIN PRIVATE KEY-----"
+        };
+        assert_eq!(head(file), want, "{file}");
+        ok(openssl().current_dir(dir.path()).args([
+            "pkey",
+            "-in",
+            file,
+            "-passin",
+            "pass:setup-pw",
+            "-noout",
+        ]));
+    }
+    // The encrypted CA key signs with --passin.
+    ok(dir
+        .dbtls()
+        .args([
+            "issue",
+            "client",
+            "--subject",
+            "/CN=bob",
+            "--ca",
+            "b/ca.pem",
+            "--ca-key",
+            "b/ca-key.pem",
+        ])
+        .args([
+            "--passin",
+            "pass:setup-pw",
+            "--key-type",
+            "ecdsa-p256",
+            "--out-cert",
+            "bob.pem",
+            "--out-key",
+            "bob-key.pem",
+        ]));
+    ok(openssl()
+        .current_dir(dir.path())
+        .args(["verify", "-CAfile", "b/ca.pem", "bob.pem"]));
+}
