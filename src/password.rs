@@ -95,6 +95,48 @@ impl std::str::FromStr for PassSpec {
     }
 }
 
+/// clap's parser for `--passin`/`--passout`: like `FromStr`, but its error never repeats the
+/// typed value (clap's default "invalid value '...'" would print a mistyped `pass:` password).
+#[derive(Debug, Clone, Copy)]
+pub struct PassSpecParser;
+
+impl clap::builder::TypedValueParser for PassSpecParser {
+    type Value = PassSpec;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<PassSpec, clap::Error> {
+        let name = arg
+            .map(|a| a.get_id().as_str().replace('_', "-"))
+            .unwrap_or_default();
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidUtf8,
+                format!("--{name}: the spec is not UTF-8\n"),
+            )
+            .with_cmd(cmd)
+        })?;
+        text.parse().map_err(|e: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("--{name}: {e}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
+}
+
+impl clap::builder::ValueParserFactory for PassSpec {
+    type Parser = PassSpecParser;
+
+    fn value_parser() -> PassSpecParser {
+        PassSpecParser
+    }
+}
+
 /// Whether a password opens something or protects something new (only new ones are
 /// confirmed and must not be empty).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

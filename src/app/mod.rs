@@ -1,4 +1,7 @@
 //! One module per command: read inputs, call the core, write through [`crate::store`].
 
 pub mod config;
+pub mod csr;
+pub mod issue;
+pub mod key;
 pub mod setup;

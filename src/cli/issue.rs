@@ -1,14 +1,185 @@
-//! `dbtls issue` (in progress).
+//! `dbtls issue {ca|intermediate|server|client}`.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::ValueEnum;
+use time::OffsetDateTime;
+
+use crate::app::issue::{self, CaFiles, IssueRequest, KeySource, Lifetime};
+use crate::cli::key::PassoutArgs;
+use crate::password::PassSpec;
+use crate::pki::key::KeyType;
+use crate::pki::profile::Profile;
+use crate::pki::san::San;
+
+/// The certificate roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Role {
+    /// A self-signed root CA (default out/ca.pem, out/ca-key.pem; 3650 days).
+    Ca,
+    /// A CA signed by --ca (default out/intermediate-cert.pem + key; path length 0; 3650 days).
+    Intermediate,
+    /// A TLS server certificate, EKU serverAuth (default out/server-cert.pem + key; 825 days).
+    Server,
+    /// A TLS client certificate, EKU clientAuth (default out/client-cert.pem + key; 825 days).
+    Client,
+}
 
 /// Arguments of `dbtls issue`.
 #[derive(Debug, clap::Args)]
-pub struct IssueArgs {}
+pub struct IssueArgs {
+    /// What to issue.
+    #[arg(value_enum)]
+    pub role: Role,
+    /// Subject in the OpenSSL/MySQL slash form, in certificate order: /C=US/O=Example/CN=db1
+    #[arg(long, value_name = "DN")]
+    pub subject: Option<String>,
+    /// The signing CA's certificate (its first certificate signs; needed except for `ca`).
+    #[arg(long, value_name = "CERT", requires = "ca_key")]
+    pub ca: Option<PathBuf>,
+    /// The signing CA's private key.
+    #[arg(long, value_name = "KEY", requires = "ca")]
+    pub ca_key: Option<PathBuf>,
+    /// Password of the CA key (pass:TEXT | env:VAR | file:PATH | fd:N | stdin); prompted if needed.
+    #[arg(long, value_name = "SPEC")]
+    pub passin: Option<PassSpec>,
+    /// Subject alternative name: DNS name, IPv4/IPv6 literal, or dns:/ip:/email:/uri: prefixed; repeatable.
+    #[arg(long = "san", value_name = "NAME")]
+    pub sans: Vec<String>,
+    /// Type of a new key.
+    #[arg(long, value_parser = clap::builder::ValueParser::new(str::parse::<KeyType>), conflicts_with_all = ["key", "csr"])]
+    pub key_type: Option<KeyType>,
+    /// Reuse this private key instead of generating one (renewal keeps the key).
+    #[arg(long, value_name = "FILE", conflicts_with = "csr")]
+    pub key: Option<PathBuf>,
+    /// Password of --key, if it is encrypted.
+    #[arg(long, value_name = "SPEC", requires = "key")]
+    pub key_passin: Option<PassSpec>,
+    /// Sign this CSR (its signature is checked; its subject and SANs apply unless overridden).
+    #[arg(long, value_name = "FILE")]
+    pub csr: Option<PathBuf>,
+    /// Validity in days from now [default: 3650 for CAs, 825 for server and client].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36500), conflicts_with_all = ["not_before", "not_after"])]
+    pub days: Option<u32>,
+    /// Start of validity, RFC 3339 (e.g. 2020-01-01T00:00:00Z); for test certificates.
+    #[arg(long, value_name = "TIME", value_parser = rfc3339)]
+    pub not_before: Option<OffsetDateTime>,
+    /// End of validity, RFC 3339; a past time makes an expired certificate (with a warning).
+    #[arg(long, value_name = "TIME", value_parser = rfc3339)]
+    pub not_after: Option<OffsetDateTime>,
+    /// basicConstraints pathLenConstraint of a CA [default: none for ca, 0 for intermediate].
+    #[arg(long, value_name = "N")]
+    pub path_len: Option<u8>,
+    /// Certificate output file (mode 0644).
+    #[arg(long, value_name = "FILE")]
+    pub out_cert: Option<PathBuf>,
+    /// Private key output file (mode 0600), for a generated key.
+    #[arg(long, value_name = "FILE")]
+    pub out_key: Option<PathBuf>,
+    /// Also write the chain (this certificate, then the intermediates of --ca) here.
+    #[arg(long, value_name = "FILE")]
+    pub chain_out: Option<PathBuf>,
+    #[command(flatten)]
+    pub pass: PassoutArgs,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn rfc3339(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time like 2030-01-01T00:00:00Z: {e}"))
+}
 
 impl IssueArgs {
-    /// Runs the command.
-    pub fn run(self) -> anyhow::Result<ExitCode> {
-        anyhow::bail!("dbtls issue is not available in this build")
+    /// Converts the arguments, issues, and prints the summary.
+    pub fn run(self) -> Result<ExitCode> {
+        let profile = match self.role {
+            Role::Ca => Profile::Ca {
+                path_len: self.path_len,
+            },
+            Role::Intermediate => Profile::Intermediate {
+                path_len: Some(self.path_len.unwrap_or(0)),
+            },
+            Role::Server | Role::Client if self.path_len.is_some() => {
+                bail!("--path-len is only for ca and intermediate")
+            }
+            Role::Server => Profile::Server,
+            Role::Client => Profile::Client,
+        };
+        let subject = self
+            .subject
+            .as_deref()
+            .map(crate::pki::subject::parse)
+            .transpose()?;
+        let sans = self
+            .sans
+            .iter()
+            .map(|s| San::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ca = match (self.ca, self.ca_key) {
+            (Some(cert), Some(key)) => Some(CaFiles {
+                cert,
+                key,
+                passin: self.passin,
+            }),
+            _ => None,
+        };
+        let key = match (self.key, self.csr) {
+            (Some(path), _) => KeySource::File {
+                path,
+                passin: self.key_passin,
+            },
+            (None, Some(path)) => KeySource::Csr(path),
+            (None, None) => KeySource::Generate(self.key_type.unwrap_or_default()),
+        };
+        let lifetime = if self.not_before.is_some() || self.not_after.is_some() {
+            Lifetime::Between {
+                not_before: self.not_before,
+                not_after: self.not_after,
+            }
+        } else {
+            Lifetime::Days(self.days)
+        };
+        let req = IssueRequest {
+            profile,
+            subject,
+            sans,
+            ca,
+            key,
+            lifetime,
+            out_cert: self.out_cert,
+            out_key: self.out_key,
+            chain_out: self.chain_out,
+            protection: self.pass.protection(),
+            force: self.force,
+        };
+        let outcome = issue::run(&req)?;
+        for w in &outcome.warnings {
+            crate::term::warn(w);
+        }
+        println!("Issued {} certificate:", profile.name());
+        println!("  subject:  {}", outcome.subject);
+        println!("  issuer:   {}", outcome.issuer);
+        if !outcome.sans.is_empty() {
+            let sans: Vec<String> = outcome
+                .sans
+                .iter()
+                .map(|s| crate::term::escape(&s.to_string()))
+                .collect();
+            println!("  SANs:     {}", sans.join(", "));
+        }
+        println!(
+            "  valid:    {} to {}",
+            crate::pki::cert::display_time(outcome.not_before),
+            crate::pki::cert::display_time(outcome.not_after)
+        );
+        println!("  serial:   {}", outcome.serial);
+        for (path, what) in &outcome.written {
+            println!("  wrote {}  {what}", path.display());
+        }
+        Ok(ExitCode::SUCCESS)
     }
 }

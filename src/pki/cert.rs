@@ -146,12 +146,18 @@ impl Issuer {
                 "the CA certificate is not a CA (basicConstraints CA:TRUE is missing)".into(),
             ));
         };
-        if let Ok(Some(ku)) = parsed.key_usage()
-            && !ku.value.key_cert_sign()
-        {
-            return Err(Error::Issuer(
-                "the CA certificate's keyUsage does not allow keyCertSign".into(),
-            ));
+        match parsed.key_usage() {
+            Ok(Some(ku)) if !ku.value.key_cert_sign() => {
+                return Err(Error::Issuer(
+                    "the CA certificate's keyUsage does not allow keyCertSign".into(),
+                ));
+            }
+            Err(e) => {
+                return Err(Error::Issuer(format!(
+                    "the CA certificate has a malformed keyUsage: {e}"
+                )));
+            }
+            _ => {}
         }
         if parsed.public_key().raw != key.public_key_der().as_slice() {
             return Err(Error::Issuer(

@@ -1,14 +1,54 @@
 //! Private key files: every encoding dbtls reads, and the encrypted PKCS#8 it writes.
+//!
+//! Read, PEM or DER:
+//! - PKCS#8 `PRIVATE KEY` (RFC 5958) and `ENCRYPTED PRIVATE KEY` (PBES2, RFC 8018: PBKDF2 with an
+//!   HMAC-SHA-256 or HMAC-SHA-1 PRF, or scrypt RFC 7914; AES-CBC or DES-EDE3-CBC);
+//! - PKCS#1 `RSA PRIVATE KEY` (RFC 8017 Appendix A.1.2) and SEC1 `EC PRIVATE KEY` (RFC 5915),
+//!   which are wrapped into PKCS#8 before loading;
+//! - the legacy OpenSSL PEM encryption (`Proc-Type: 4,ENCRYPTED` + `DEK-Info`, RFC 1421 headers),
+//!   which `openssl genrsa -aes256` wrote until 3.0 and `-traditional` still writes.
+//!
+//! Written: PKCS#8 only, plain or PBES2-encrypted (never the legacy form: it uses a single
+//! MD5 round as its key derivation).
+//!
+//! Key derivation costs come from the file, so they are checked against fixed caps before any
+//! work is done: a hostile file asking for 100 million PBKDF2 rounds (pkcs5 accepts that many)
+//! or 64 GiB of scrypt memory is refused instead of hanging the tool.
 
-use der::Decode;
-use pkcs8::PrivateKeyInfoRef;
+use cbc::cipher::block_padding::Pkcs7;
+use cbc::cipher::{BlockCipherDecrypt, BlockModeDecrypt, KeyIvInit};
+use der::asn1::{BitStringRef, ObjectIdentifier, OctetStringRef};
+use der::{Decode, Encode};
+use md5::{Digest, Md5};
+use pkcs8::pkcs5::EncryptionScheme;
+use pkcs8::pkcs5::pbes2;
+use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
+use spki::AlgorithmIdentifierRef;
 use zeroize::Zeroizing;
 
 use super::Error;
 use super::key::PrivateKey;
+use super::name::tlv;
 
 /// PBKDF2 iterations for new encrypted keys: OWASP's 2023 figure for PBKDF2-HMAC-SHA256.
 pub const PBKDF2_ITERATIONS: u32 = 600_000;
+
+/// The most PBKDF2 iterations accepted from a file (about 1 s of CPU; OpenSSL writes 2048 by
+/// default and we write 600,000).
+pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+
+/// The largest scrypt cost N accepted from a file (OpenSSL's `-scrypt` default is 2^14).
+pub const MAX_SCRYPT_N: u64 = 1 << 20;
+
+/// The most memory scrypt may need for a file's parameters (128·r·N bytes, RFC 7914 §2).
+pub const MAX_SCRYPT_MEMORY: u64 = 1 << 30;
+
+/// rsaEncryption (RFC 8017 Appendix A.1).
+const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// id-ecPublicKey (RFC 5480 §2.1.1).
+const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// pkcs-12PbeIds: what OpenSSL 1.0's `pkcs8 -topk8` used by default (PKCS#12 PBE, not PBES2).
+const OID_PKCS12_PBE: &str = "1.2.840.113549.1.12.1.";
 
 /// The key derivation function of a new `ENCRYPTED PRIVATE KEY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,12 +74,10 @@ pub fn encrypt_pem(
     getrandom::fill(&mut salt).map_err(|e| Error::Key(format!("no randomness: {e}")))?;
     getrandom::fill(&mut iv).map_err(|e| Error::Key(format!("no randomness: {e}")))?;
     let params = match kdf {
-        Kdf::Pbkdf2 => pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(
-            PBKDF2_ITERATIONS,
-            &salt,
-            iv,
-        ),
-        Kdf::Scrypt => pkcs8::pkcs5::pbes2::Parameters::generate_scrypt_aes256cbc(
+        Kdf::Pbkdf2 => {
+            pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(PBKDF2_ITERATIONS, &salt, iv)
+        }
+        Kdf::Scrypt => pbes2::Parameters::generate_scrypt_aes256cbc(
             pkcs8::pkcs5::scrypt::Params::new(14, 8, 1)
                 .map_err(|e| Error::Key(format!("scrypt parameters: {e}")))?,
             &salt,
@@ -52,51 +90,409 @@ pub fn encrypt_pem(
         .map_err(|e| Error::Key(format!("encoding the encrypted key: {e}")))
 }
 
+/// One private key as found in a file: its PEM label (None for DER), headers and bytes.
+struct Found {
+    label: Option<String>,
+    dek_info: Option<String>,
+    der: Zeroizing<Vec<u8>>,
+}
+
+/// Picks the private key out of `data`: the first PEM block whose label ends in
+/// `PRIVATE KEY` (skipping e.g. the `EC PARAMETERS` block `openssl ecparam -genkey` writes
+/// first), or the whole input as DER when it is not PEM.
+fn find(data: &[u8]) -> Result<Found, Error> {
+    let looks_pem = data.windows(11).any(|w| w == b"-----BEGIN ");
+    if !looks_pem {
+        return Ok(Found {
+            label: None,
+            dek_info: None,
+            der: Zeroizing::new(data.to_vec()),
+        });
+    }
+    let blocks = pem::parse_many(data).map_err(|e| Error::Key(format!("malformed PEM: {e}")))?;
+    let Some(block) = blocks
+        .into_iter()
+        .find(|b| b.tag().ends_with("PRIVATE KEY"))
+    else {
+        return Err(Error::Key("no PEM private key block (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) found".into()));
+    };
+    let encrypted = block
+        .headers()
+        .get("Proc-Type")
+        .is_some_and(|v| v.contains("ENCRYPTED"));
+    let dek_info = if encrypted {
+        Some(
+            block
+                .headers()
+                .get("DEK-Info")
+                .ok_or_else(|| {
+                    Error::Key("an encrypted PEM block without a DEK-Info header".into())
+                })?
+                .to_string(),
+        )
+    } else {
+        None
+    };
+    let label = Some(block.tag().to_string());
+    Ok(Found {
+        label,
+        dek_info,
+        der: Zeroizing::new(block.into_contents()),
+    })
+}
+
 /// Whether `data` (PEM or DER) is an encrypted private key (PKCS#8 `ENCRYPTED PRIVATE KEY` or
 /// legacy `Proc-Type: 4,ENCRYPTED` PEM).
 pub fn is_encrypted(data: &[u8]) -> bool {
-    match pem::parse(data) {
-        Ok(p) => {
-            p.tag() == "ENCRYPTED PRIVATE KEY"
-                || p.headers()
-                    .get("Proc-Type")
-                    .is_some_and(|v| v.contains("ENCRYPTED"))
-        }
-        Err(_) => pkcs8::EncryptedPrivateKeyInfoRef::from_der(data).is_ok(),
+    match find(data) {
+        Ok(f) => match f.label.as_deref() {
+            Some("ENCRYPTED PRIVATE KEY") => true,
+            Some(_) => f.dek_info.is_some(),
+            None => {
+                PrivateKeyInfoRef::from_der(&f.der).is_err() && EpkiShape::from_der(&f.der).is_ok()
+            }
+        },
+        Err(_) => false,
     }
 }
 
 /// Decodes a private key from PEM or DER, decrypting it with `password` when it is encrypted.
 ///
 /// An encrypted key without a password, a wrong password, or an unrecognised encoding is an
-/// [`Error`] whose message names the reason (never the password).
+/// [`Error`] whose message names the reason (never the password). A password given for a key
+/// that is not encrypted is ignored, as OpenSSL does.
 pub fn decode_private_key(data: &[u8], password: Option<&[u8]>) -> Result<PrivateKey, Error> {
-    let (label, der) = match pem::parse(data) {
-        Ok(p) => (Some(p.tag().to_string()), Zeroizing::new(p.into_contents())),
-        Err(_) => (None, Zeroizing::new(data.to_vec())),
-    };
-    match label.as_deref() {
-        Some("PRIVATE KEY") | None if PrivateKeyInfoRef::from_der(&der).is_ok() => {
-            PrivateKey::from_pkcs8_der(&der)
+    let found = find(data)?;
+    let need_password =
+        || Error::Decrypt("the key is encrypted: a password is needed (--passin)".into());
+    if let Some(dek) = &found.dek_info {
+        let password = password.ok_or_else(need_password)?;
+        let plain = legacy_decrypt(dek, password, &found.der)?;
+        let key = match found.label.as_deref() {
+            Some("RSA PRIVATE KEY") => from_pkcs1(&plain),
+            Some("EC PRIVATE KEY") => from_sec1(&plain),
+            Some("PRIVATE KEY") => PrivateKey::from_pkcs8_der(&plain),
+            Some(other) => {
+                return Err(Error::Key(format!(
+                    "a PEM '{other}' block is not a supported private key"
+                )));
+            }
+            None => return Err(Error::Key("DEK-Info without a PEM label".into())),
+        };
+        // About 1 in 256 wrong passwords get past the padding check and fail here instead.
+        return key.map_err(|_| wrong_password());
+    }
+    match found.label.as_deref() {
+        Some("PRIVATE KEY") => PrivateKey::from_pkcs8_der(&found.der),
+        Some("ENCRYPTED PRIVATE KEY") => {
+            decrypt_pkcs8(&found.der, password.ok_or_else(need_password)?)
         }
-        Some("ENCRYPTED PRIVATE KEY") | None => {
-            let enc = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der).map_err(|_| {
-                Error::Key(
-                    "not a private key (PKCS#8, PKCS#1, SEC1 or encrypted PEM expected)".into(),
-                )
-            })?;
-            let Some(password) = password else {
-                return Err(Error::Decrypt(
-                    "the key is encrypted: a password is needed (--passin)".into(),
-                ));
-            };
-            let plain = enc
-                .decrypt(password)
-                .map_err(|_| Error::Decrypt("wrong password, or the key is damaged".into()))?;
-            PrivateKey::from_pkcs8_der(plain.as_bytes())
-        }
+        Some("RSA PRIVATE KEY") => from_pkcs1(&found.der),
+        Some("EC PRIVATE KEY") => from_sec1(&found.der),
         Some(other) => Err(Error::Key(format!(
             "a PEM '{other}' block is not a supported private key"
         ))),
+        None => {
+            let der = &found.der;
+            if PrivateKeyInfoRef::from_der(der).is_ok() {
+                PrivateKey::from_pkcs8_der(der)
+            } else if EpkiShape::from_der(der).is_ok() {
+                decrypt_pkcs8(der, password.ok_or_else(need_password)?)
+            } else if RsaShape::from_der(der).is_ok() {
+                from_pkcs1(der)
+            } else if Sec1::from_der(der).is_ok() {
+                from_sec1(der)
+            } else {
+                Err(Error::Key(
+                    "not a private key (PEM or DER PKCS#8, PKCS#1 or SEC1 expected)".into(),
+                ))
+            }
+        }
+    }
+}
+
+fn wrong_password() -> Error {
+    Error::Decrypt("wrong password, or the key is damaged".into())
+}
+
+/// `EncryptedPrivateKeyInfo` with any algorithm (to recognise the shape and name the algorithm
+/// before pkcs5 refuses one it does not know).
+#[derive(der::Sequence)]
+#[allow(dead_code)]
+struct EpkiShape<'a> {
+    algorithm: AlgorithmIdentifierRef<'a>,
+    data: &'a OctetStringRef,
+}
+
+/// PKCS#1 `RSAPrivateKey` (RFC 8017 Appendix A.1.2), two-prime form, only to recognise one:
+/// aws-lc checks the values when the key is loaded.
+#[derive(der::Sequence)]
+#[allow(dead_code)]
+struct RsaShape<'a> {
+    version: u8,
+    modulus: der::asn1::UintRef<'a>,
+    public_exponent: der::asn1::UintRef<'a>,
+    private_exponent: der::asn1::UintRef<'a>,
+    prime1: der::asn1::UintRef<'a>,
+    prime2: der::asn1::UintRef<'a>,
+    exponent1: der::asn1::UintRef<'a>,
+    exponent2: der::asn1::UintRef<'a>,
+    coefficient: der::asn1::UintRef<'a>,
+}
+
+/// SEC1 `ECPrivateKey` (RFC 5915 §3).
+#[derive(der::Sequence)]
+#[allow(dead_code)]
+struct Sec1<'a> {
+    version: u8,
+    private_key: &'a OctetStringRef,
+    #[asn1(context_specific = "0", optional = "true", tag_mode = "EXPLICIT")]
+    parameters: Option<ObjectIdentifier>,
+    #[asn1(context_specific = "1", optional = "true", tag_mode = "EXPLICIT")]
+    public_key: Option<BitStringRef<'a>>,
+}
+
+/// Checks the KDF cost of an encrypted PKCS#8 key, then decrypts it.
+fn decrypt_pkcs8(der: &[u8], password: &[u8]) -> Result<PrivateKey, Error> {
+    let shape = EpkiShape::from_der(der)
+        .map_err(|e| Error::Key(format!("malformed encrypted private key: {e}")))?;
+    let alg = shape.algorithm.oid.to_string();
+    if alg.starts_with(OID_PKCS12_PBE) {
+        return Err(Error::Key(format!(
+            "the key uses PKCS#12 password-based encryption ({alg}), which dbtls does not read; convert it with: openssl pkcs8 -topk8 -v2 aes256 -in OLD -out NEW"
+        )));
+    }
+    let enc = EncryptedPrivateKeyInfoRef::from_der(der)
+        .map_err(|e| Error::Key(format!("unsupported key encryption ({alg}): {e}")))?;
+    check_cost(&enc.encryption_algorithm)?;
+    let plain = enc.decrypt(password).map_err(|_| wrong_password())?;
+    PrivateKey::from_pkcs8_der(plain.as_bytes()).map_err(|_| wrong_password())
+}
+
+/// Refuses KDF parameters that would take too long or too much memory.
+fn check_cost(scheme: &EncryptionScheme) -> Result<(), Error> {
+    let EncryptionScheme::Pbes2(params) = scheme else {
+        // PBES1 iteration counts are 16-bit: at most 65,535 rounds, nothing to cap.
+        return Ok(());
+    };
+    match &params.kdf {
+        pbes2::Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => {
+            Err(Error::Key(format!(
+                "the key asks for {} PBKDF2 iterations, more than the {MAX_PBKDF2_ITERATIONS} dbtls accepts",
+                p.iteration_count
+            )))
+        }
+        pbes2::Kdf::Scrypt(s) => {
+            let n = s.cost_parameter;
+            let r = u64::from(s.block_size);
+            let p = u64::from(s.parallelization);
+            let memory = 128u64.saturating_mul(r).saturating_mul(n);
+            if n > MAX_SCRYPT_N
+                || memory > MAX_SCRYPT_MEMORY
+                || p.saturating_mul(memory) > 16 * MAX_SCRYPT_MEMORY
+            {
+                Err(Error::Key(format!(
+                    "the key's scrypt parameters (N={n}, r={r}, p={p}) exceed what dbtls accepts (N ≤ 2^20, 128·r·N ≤ 1 GiB)"
+                )))
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Wraps a PKCS#1 RSAPrivateKey as PKCS#8 (AlgorithmIdentifier rsaEncryption with NULL
+/// parameters, RFC 8017 Appendix A.1) and loads it.
+fn from_pkcs1(der: &[u8]) -> Result<PrivateKey, Error> {
+    RsaShape::from_der(der).map_err(|e| Error::Key(format!("malformed RSA PRIVATE KEY: {e}")))?;
+    let alg = AlgorithmIdentifierRef {
+        oid: OID_RSA,
+        parameters: Some(der::AnyRef::NULL),
+    };
+    wrap(alg, der)
+}
+
+/// Wraps a SEC1 ECPrivateKey as PKCS#8 with id-ecPublicKey and the namedCurve from its `[0]`
+/// parameters (RFC 5915 §3 says they are present when the key travels alone, as here).
+fn from_sec1(der: &[u8]) -> Result<PrivateKey, Error> {
+    let sec1 =
+        Sec1::from_der(der).map_err(|e| Error::Key(format!("malformed EC PRIVATE KEY: {e}")))?;
+    let Some(curve) = sec1.parameters else {
+        return Err(Error::Key(
+            "the EC PRIVATE KEY does not name its curve".into(),
+        ));
+    };
+    let curve_der = curve
+        .to_der()
+        .map_err(|e| Error::Key(format!("encoding the curve: {e}")))?;
+    let params = der::AnyRef::from_der(&curve_der)
+        .map_err(|e| Error::Key(format!("encoding the curve: {e}")))?;
+    let alg = AlgorithmIdentifierRef {
+        oid: OID_EC,
+        parameters: Some(params),
+    };
+    wrap(alg, der)
+}
+
+fn wrap(alg: AlgorithmIdentifierRef<'_>, key: &[u8]) -> Result<PrivateKey, Error> {
+    let alg = alg
+        .to_der()
+        .map_err(|e| Error::Key(format!("encoding the key algorithm: {e}")))?;
+    // PrivateKeyInfo ::= SEQUENCE { version 0, privateKeyAlgorithm, privateKey OCTET STRING }
+    let body = Zeroizing::new([&[0x02, 0x01, 0x00][..], &alg, &tlv(0x04, key)].concat());
+    let pkcs8 = Zeroizing::new(tlv(0x30, &body));
+    PrivateKey::from_pkcs8_der(&pkcs8)
+}
+
+/// Decrypts the body of a legacy encrypted PEM block.
+///
+/// OpenSSL's `PEM_do_header`: the key is `EVP_BytesToKey(cipher, MD5, salt = iv[0..8], count 1)`,
+/// that is D_1 = MD5(pass || salt), D_i = MD5(D_{i-1} || pass || salt), concatenated and cut to
+/// the key length; the IV is the hex value after the comma in `DEK-Info`.
+fn legacy_decrypt(
+    dek_info: &str,
+    password: &[u8],
+    body: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let (cipher, iv_hex) = dek_info
+        .split_once(',')
+        .ok_or_else(|| Error::Key("malformed DEK-Info header (expected CIPHER,IV)".into()))?;
+    let cipher = cipher.trim().to_ascii_uppercase();
+    let iv = hex(iv_hex.trim())
+        .ok_or_else(|| Error::Key("malformed DEK-Info header: the IV is not hex".into()))?;
+    let (key_len, block) = match cipher.as_str() {
+        "AES-128-CBC" => (16, 16),
+        "AES-192-CBC" => (24, 16),
+        "AES-256-CBC" => (32, 16),
+        "DES-EDE3-CBC" => (24, 8),
+        other => {
+            return Err(Error::Key(format!(
+                "legacy PEM encryption '{other}' is not supported (AES-128/192/256-CBC and DES-EDE3-CBC are)"
+            )));
+        }
+    };
+    if iv.len() != block {
+        return Err(Error::Key(format!(
+            "malformed DEK-Info header: {cipher} needs a {block}-byte IV"
+        )));
+    }
+    let key = bytes_to_key(password, &iv[..8], key_len);
+    let plain = match cipher.as_str() {
+        "AES-128-CBC" => cbc_decrypt::<aes::Aes128>(&key, &iv, body),
+        "AES-192-CBC" => cbc_decrypt::<aes::Aes192>(&key, &iv, body),
+        "AES-256-CBC" => cbc_decrypt::<aes::Aes256>(&key, &iv, body),
+        _ => cbc_decrypt::<des::TdesEde3>(&key, &iv, body),
+    };
+    plain.ok_or_else(wrong_password)
+}
+
+fn cbc_decrypt<C>(key: &[u8], iv: &[u8], body: &[u8]) -> Option<Zeroizing<Vec<u8>>>
+where
+    C: BlockCipherDecrypt + cbc::cipher::KeyInit,
+{
+    let dec = cbc::Decryptor::<C>::new_from_slices(key, iv).ok()?;
+    dec.decrypt_padded_vec::<Pkcs7>(body)
+        .ok()
+        .map(Zeroizing::new)
+}
+
+/// OpenSSL's `EVP_BytesToKey` with MD5 and one round.
+fn bytes_to_key(password: &[u8], salt: &[u8], len: usize) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(len + 16));
+    let mut prev: Option<Zeroizing<Vec<u8>>> = None;
+    while out.len() < len {
+        let mut h = Md5::new();
+        if let Some(p) = &prev {
+            h.update(p.as_slice());
+        }
+        h.update(password);
+        h.update(salt);
+        let d = Zeroizing::new(h.finalize().to_vec());
+        out.extend_from_slice(&d);
+        prev = Some(d);
+    }
+    out.truncate(len);
+    out
+}
+
+fn hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::key::KeyType;
+
+    #[test]
+    fn encrypted_round_trip_and_wrong_password() {
+        let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let pem = encrypt_pem(&key, b"pw", Kdf::Scrypt).unwrap();
+        assert!(is_encrypted(pem.as_bytes()));
+        assert!(!is_encrypted(key.to_pem().as_bytes()));
+        let back = decode_private_key(pem.as_bytes(), Some(b"pw")).unwrap();
+        assert_eq!(back.public_key_der(), key.public_key_der());
+        assert!(matches!(
+            decode_private_key(pem.as_bytes(), Some(b"nope")),
+            Err(Error::Decrypt(_))
+        ));
+        assert!(matches!(
+            decode_private_key(pem.as_bytes(), None),
+            Err(Error::Decrypt(_))
+        ));
+        // DER of the same.
+        let der = pem::parse(pem.as_bytes()).unwrap().into_contents();
+        assert!(is_encrypted(&der));
+        assert!(decode_private_key(&der, Some(b"pw")).is_ok());
+    }
+
+    #[test]
+    fn hostile_pbkdf2_cost_is_refused_before_work() {
+        let params =
+            pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(50_000_000, &[1; 16], [2; 16])
+                .unwrap();
+        // Encrypting with 50M iterations would take seconds: build the file by hand instead.
+        let enc = pkcs8::EncryptedPrivateKeyInfo {
+            encryption_algorithm: EncryptionScheme::Pbes2(params),
+            encrypted_data: OctetStringRef::new(&[0u8; 48]).unwrap(),
+        };
+        let der = enc.to_der().unwrap();
+        let start = std::time::Instant::now();
+        let err = decode_private_key(&der, Some(b"pw")).unwrap_err();
+        assert!(err.to_string().contains("PBKDF2 iterations"), "{err}");
+        assert!(start.elapsed().as_secs() < 1);
+    }
+
+    #[test]
+    fn evp_bytes_to_key_matches_openssl() {
+        // The first block is MD5(pass || salt); the openssl interop tests cover the rest.
+        let key = bytes_to_key(b"pw", &[1, 2, 3, 4, 5, 6, 7, 8], 32);
+        assert_eq!(key.len(), 32);
+        let d1 = Md5::new()
+            .chain_update(b"pw")
+            .chain_update([1, 2, 3, 4, 5, 6, 7, 8])
+            .finalize();
+        assert_eq!(&key[..16], d1.as_slice());
+    }
+
+    #[test]
+    fn plain_pkcs8_der_and_garbage() {
+        let key = PrivateKey::generate(KeyType::Ed25519).unwrap();
+        assert!(decode_private_key(key.pkcs8_der(), None).is_ok());
+        assert!(decode_private_key(b"hello", None).is_err());
+        assert!(
+            decode_private_key(
+                b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+                None
+            )
+            .is_err()
+        );
     }
 }

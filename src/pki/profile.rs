@@ -114,13 +114,7 @@ impl Profile {
             _ => {}
         }
         if !inputs.sans.is_empty() {
-            let names = inputs
-                .sans
-                .iter()
-                .map(general_name)
-                .collect::<Result<Vec<_>, _>>()?;
-            // Non-critical because the subject is never empty (RFC 5280 §4.2.1.6).
-            exts.push(extension(&SubjectAltName(names), false)?);
+            exts.push(san_extension(inputs.sans)?);
         }
         exts.push(extension(
             &SubjectKeyIdentifier(octets(inputs.subject_key_id)?),
@@ -138,6 +132,16 @@ impl Profile {
         }
         Ok(exts)
     }
+}
+
+/// The subjectAltName extension for `sans` (non-critical: the subject is never empty,
+/// RFC 5280 §4.2.1.6), shared with the CSR builder's extensionRequest.
+pub(crate) fn san_extension(sans: &[San]) -> Result<Extension, Error> {
+    let names = sans
+        .iter()
+        .map(general_name)
+        .collect::<Result<Vec<_>, _>>()?;
+    extension(&SubjectAltName(names), false)
 }
 
 fn extension<T: AssociatedOid + Encode>(value: &T, critical: bool) -> Result<Extension, Error> {
