@@ -10,5 +10,7 @@ pub fn is_jks(data: &[u8]) -> bool {
 /// Reads a JKS. Without a password, only trusted certificates and the certificate chains of key
 /// entries are listed (as keytool does) and `integrity_checked` is false.
 pub fn read(_data: &[u8], _password: Option<&[u8]>) -> Result<Store, Error> {
-    Err(Error::Unsupported("JKS reading is not available in this build".into()))
+    Err(Error::Unsupported(
+        "JKS reading is not available in this build".into(),
+    ))
 }

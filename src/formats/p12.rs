@@ -4,5 +4,7 @@ use super::{Error, Store};
 
 /// Reads a PKCS#12 file with its password, checking the MAC.
 pub fn read(_data: &[u8], _password: &[u8]) -> Result<Store, Error> {
-    Err(Error::Unsupported("PKCS#12 reading is not available in this build".into()))
+    Err(Error::Unsupported(
+        "PKCS#12 reading is not available in this build".into(),
+    ))
 }
