@@ -15,7 +15,7 @@ use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use crate::formats::{self, jks, p12, p7b};
+use crate::formats::{self, jks, p7b, p12};
 use crate::password::Password;
 use crate::pki::key::KeyInfo;
 use crate::pki::keyfile;
@@ -159,7 +159,12 @@ pub fn run(req: &InspectRequest) -> Vec<Result<FileReport>> {
                 stdin_used = true;
             }
             let data = crate::store::read(path)?;
-            inspect_bytes(&path.display().to_string(), &data, req.password.as_ref(), req.dialect)
+            inspect_bytes(
+                &path.display().to_string(),
+                &data,
+                req.password.as_ref(),
+                req.dialect,
+            )
         })
         .collect();
     link_keys(&mut reports);
@@ -167,8 +172,17 @@ pub fn run(req: &InspectRequest) -> Vec<Result<FileReport>> {
 }
 
 /// Inspects one input's bytes; `source` names it in errors.
-pub fn inspect_bytes(source: &str, data: &[u8], password: Option<&Password>, dialect: Dialect) -> Result<FileReport> {
-    let mut report = FileReport { source: source.to_string(), items: Vec::new(), warnings: Vec::new() };
+pub fn inspect_bytes(
+    source: &str,
+    data: &[u8],
+    password: Option<&Password>,
+    dialect: Dialect,
+) -> Result<FileReport> {
+    let mut report = FileReport {
+        source: source.to_string(),
+        items: Vec::new(),
+        warnings: Vec::new(),
+    };
     let pw = password.map(Password::as_bytes);
     let found = detect(data, pw, &mut report.warnings).map_err(|e| anyhow!("{source}: {e}"))?;
     for (i, (origin, thing)) in found.into_iter().enumerate() {
@@ -176,13 +190,17 @@ pub fn inspect_bytes(source: &str, data: &[u8], password: Option<&Password>, dia
             Found::Cert(der) => ItemKind::Certificate(Box::new(
                 cert_info(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at(&origin)))?,
             )),
-            Found::Csr(der) => {
-                ItemKind::Csr(Box::new(csr_info(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at(&origin)))?))
-            }
+            Found::Csr(der) => ItemKind::Csr(Box::new(
+                csr_info(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at(&origin)))?,
+            )),
             Found::Key(key) => ItemKind::PrivateKey(key),
             Found::Public(info) => ItemKind::PublicKey(info),
         };
-        report.items.push(Item { index: i + 1, origin, kind });
+        report.items.push(Item {
+            index: i + 1,
+            origin,
+            kind,
+        });
     }
     if report.items.is_empty() {
         return Err(anyhow!("{source}: holds no certificate, request or key"));
@@ -191,7 +209,10 @@ pub fn inspect_bytes(source: &str, data: &[u8], password: Option<&Password>, dia
 }
 
 fn at(origin: &Option<String>) -> String {
-    origin.as_ref().map(|o| format!("{o}: ")).unwrap_or_default()
+    origin
+        .as_ref()
+        .map(|o| format!("{o}: "))
+        .unwrap_or_default()
 }
 
 enum Found {
@@ -211,7 +232,9 @@ fn detect(data: &[u8], pw: Option<&[u8]>, warnings: &mut Vec<String>) -> Result<
     if jks::is_jks(data) {
         let store = jks::read(data, pw).map_err(|e| format!("JKS: {e}"))?;
         if !store.integrity_checked {
-            warnings.push("JKS read without its password: the store's integrity was not checked".into());
+            warnings.push(
+                "JKS read without its password: the store's integrity was not checked".into(),
+            );
         }
         return Ok(from_store(store, "JKS"));
     }
@@ -244,19 +267,29 @@ fn from_store(store: formats::Store, kind: &str) -> Detected {
             }),
         ));
         for (i, der) in entry.chain.into_iter().enumerate() {
-            out.push((Some(format!("{kind} key entry '{alias}' chain[{i}]")), Found::Cert(der)));
+            out.push((
+                Some(format!("{kind} key entry '{alias}' chain[{i}]")),
+                Found::Cert(der),
+            ));
         }
     }
     for entry in store.certs {
         out.push((
-            Some(format!("{kind} trusted entry '{}'", crate::term::escape(&entry.alias))),
+            Some(format!(
+                "{kind} trusted entry '{}'",
+                crate::term::escape(&entry.alias)
+            )),
             Found::Cert(entry.der),
         ));
     }
     out
 }
 
-fn detect_pem(data: &[u8], pw: Option<&[u8]>, warnings: &mut Vec<String>) -> Result<Detected, String> {
+fn detect_pem(
+    data: &[u8],
+    pw: Option<&[u8]>,
+    warnings: &mut Vec<String>,
+) -> Result<Detected, String> {
     let blocks = pem::parse_many(data).map_err(|e| format!("malformed PEM: {e}"))?;
     if blocks.len() < count(data, b"-----BEGIN ") {
         return Err("truncated PEM: a BEGIN line has no matching END line".into());
@@ -270,7 +303,9 @@ fn detect_pem(data: &[u8], pw: Option<&[u8]>, warnings: &mut Vec<String>) -> Res
             "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
                 out.push((origin, Found::Cert(contents.to_vec())));
             }
-            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => out.push((origin, Found::Csr(contents.to_vec()))),
+            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
+                out.push((origin, Found::Csr(contents.to_vec())))
+            }
             "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
                 let text = pem::encode(block);
                 let hint = match block.tag() {
@@ -278,7 +313,8 @@ fn detect_pem(data: &[u8], pw: Option<&[u8]>, warnings: &mut Vec<String>) -> Res
                     "EC PRIVATE KEY" => Some("EC"),
                     _ => None,
                 };
-                let key = key_item(text.as_bytes(), pw, hint).map_err(|e| format!("{label}: {e}"))?;
+                let key =
+                    key_item(text.as_bytes(), pw, hint).map_err(|e| format!("{label}: {e}"))?;
                 out.push((origin, Found::Key(key)));
             }
             "PUBLIC KEY" => {
@@ -288,10 +324,16 @@ fn detect_pem(data: &[u8], pw: Option<&[u8]>, warnings: &mut Vec<String>) -> Res
             "PKCS7" | "CMS" => {
                 let certs = p7b::read(contents).map_err(|e| format!("{label}: PKCS#7: {e}"))?;
                 for (i, der) in certs.into_iter().enumerate() {
-                    out.push((Some(format!("{label} certificate {}", i + 1)), Found::Cert(der)));
+                    out.push((
+                        Some(format!("{label} certificate {}", i + 1)),
+                        Found::Cert(der),
+                    ));
                 }
             }
-            other => warnings.push(format!("skipped a PEM '{}' block", crate::term::escape(other))),
+            other => warnings.push(format!(
+                "skipped a PEM '{}' block",
+                crate::term::escape(other)
+            )),
         }
     }
     Ok(out)
@@ -299,17 +341,19 @@ fn detect_pem(data: &[u8], pw: Option<&[u8]>, warnings: &mut Vec<String>) -> Res
 
 fn detect_der(data: &[u8], pw: Option<&[u8]>) -> Result<Detected, String> {
     if data[0] != 0x30 {
-        return Err("not a certificate, request, key or store (neither PEM, DER, JKS nor PKCS#12)".into());
+        return Err(
+            "not a certificate, request, key or store (neither PEM, DER, JKS nor PKCS#12)".into(),
+        );
     }
-    if let Ok((rest, _)) = X509Certificate::from_der(data) {
-        if rest.is_empty() {
-            return Ok(vec![(None, Found::Cert(data.to_vec()))]);
-        }
+    if let Ok((rest, _)) = X509Certificate::from_der(data)
+        && rest.is_empty()
+    {
+        return Ok(vec![(None, Found::Cert(data.to_vec()))]);
     }
-    if let Ok((rest, _)) = X509CertificationRequest::from_der(data) {
-        if rest.is_empty() {
-            return Ok(vec![(None, Found::Csr(data.to_vec()))]);
-        }
+    if let Ok((rest, _)) = X509CertificationRequest::from_der(data)
+        && rest.is_empty()
+    {
+        return Ok(vec![(None, Found::Csr(data.to_vec()))]);
     }
     if keyfile::is_encrypted(data) {
         return Ok(vec![(None, Found::Key(key_item(data, pw, None)?))]);
@@ -317,13 +361,22 @@ fn detect_der(data: &[u8], pw: Option<&[u8]>) -> Result<Detected, String> {
     if let Ok(key) = key_item(data, None, None) {
         return Ok(vec![(None, Found::Key(key))]);
     }
-    if let Ok(info) = KeyInfo::from_spki_der(data) {
-        if info.kind != "unknown" {
-            return Ok(vec![(None, Found::Public(info))]);
-        }
+    if let Ok(info) = KeyInfo::from_spki_der(data)
+        && info.kind != "unknown"
+    {
+        return Ok(vec![(None, Found::Public(info))]);
     }
     if let Ok(certs) = p7b::read(data) {
-        return Ok(certs.into_iter().enumerate().map(|(i, d)| (Some(format!("PKCS#7 certificate {}", i + 1)), Found::Cert(d))).collect());
+        return Ok(certs
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| {
+                (
+                    Some(format!("PKCS#7 certificate {}", i + 1)),
+                    Found::Cert(d),
+                )
+            })
+            .collect());
     }
     if looks_like_pfx(data) {
         let Some(pw) = pw else {
@@ -348,11 +401,25 @@ fn looks_like_pfx(data: &[u8]) -> bool {
 fn key_item(data: &[u8], pw: Option<&[u8]>, hint: Option<&'static str>) -> Result<KeyItem, String> {
     let encrypted = keyfile::is_encrypted(data);
     if encrypted && pw.is_none() {
-        let info = hint.map(|kind| KeyInfo { kind, bits: 0, curve: None });
-        return Ok(KeyItem { info, encrypted, spki: None, belongs_to: None });
+        let info = hint.map(|kind| KeyInfo {
+            kind,
+            bits: 0,
+            curve: None,
+        });
+        return Ok(KeyItem {
+            info,
+            encrypted,
+            spki: None,
+            belongs_to: None,
+        });
     }
     let key = keyfile::decode_private_key(data, pw).map_err(|e| e.to_string())?;
-    Ok(KeyItem { info: Some(key.info()), encrypted, spki: Some(key.public_key_der()), belongs_to: None })
+    Ok(KeyItem {
+        info: Some(key.info()),
+        encrypted,
+        spki: Some(key.public_key_der()),
+        belongs_to: None,
+    })
 }
 
 /// Links each private key to the certificate with the same public key: one of its own input
@@ -369,35 +436,51 @@ fn link_keys(reports: &mut [Result<FileReport>]) {
     for r in reports.iter_mut().flatten() {
         let source = r.source.clone();
         for item in &mut r.items {
-            if let ItemKind::PrivateKey(k) = &mut item.kind {
-                if let Some(spki) = &k.spki {
-                    let mut matches = certs.iter().filter(|(_, _, s)| s == spki);
-                    let own = certs.iter().find(|(src, _, s)| *src == source && s == spki);
-                    k.belongs_to = own.or_else(|| matches.next()).map(|(src, i, _)| (src.clone(), *i));
-                }
+            if let ItemKind::PrivateKey(k) = &mut item.kind
+                && let Some(spki) = &k.spki
+            {
+                let mut matches = certs.iter().filter(|(_, _, s)| s == spki);
+                let own = certs.iter().find(|(src, _, s)| *src == source && s == spki);
+                k.belongs_to = own
+                    .or_else(|| matches.next())
+                    .map(|(src, i, _)| (src.clone(), *i));
             }
         }
     }
 }
 
 fn hex(bytes: &[u8], sep: &str) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(sep)
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 fn names(der: &[u8], dialect: Dialect) -> Result<(Rendered, String), String> {
     let entries = oneline::entries(der).map_err(|e| e.to_string())?;
-    Ok((oneline::render(&entries, dialect), oneline::rfc4514(&entries)))
+    Ok((
+        oneline::render(&entries, dialect),
+        oneline::rfc4514(&entries),
+    ))
 }
 
 fn cert_info(der: &[u8], dialect: Dialect) -> Result<CertInfo, String> {
-    let (_, cert) = X509Certificate::from_der(der).map_err(|e| format!("malformed certificate: {e}"))?;
+    let (_, cert) =
+        X509Certificate::from_der(der).map_err(|e| format!("malformed certificate: {e}"))?;
     let (subject, subject_rfc4514) = names(cert.subject().as_raw(), dialect)?;
     let (issuer, issuer_rfc4514) = names(cert.issuer().as_raw(), dialect)?;
     let time = |t: &x509_parser::time::ASN1Time| {
-        OffsetDateTime::from_unix_timestamp(t.timestamp()).map_err(|e| format!("time out of range: {e}"))
+        OffsetDateTime::from_unix_timestamp(t.timestamp())
+            .map_err(|e| format!("time out of range: {e}"))
     };
-    let bc = cert.basic_constraints().map_err(|e| format!("malformed basicConstraints: {e}"))?;
-    let key_usage = match cert.key_usage().map_err(|e| format!("malformed keyUsage: {e}"))? {
+    let bc = cert
+        .basic_constraints()
+        .map_err(|e| format!("malformed basicConstraints: {e}"))?;
+    let key_usage = match cert
+        .key_usage()
+        .map_err(|e| format!("malformed keyUsage: {e}"))?
+    {
         Some(ku) => {
             let k = ku.value;
             [
@@ -418,7 +501,10 @@ fn cert_info(der: &[u8], dialect: Dialect) -> Result<CertInfo, String> {
         }
         None => Vec::new(),
     };
-    let ext_key_usage = match cert.extended_key_usage().map_err(|e| format!("malformed extKeyUsage: {e}"))? {
+    let ext_key_usage = match cert
+        .extended_key_usage()
+        .map_err(|e| format!("malformed extKeyUsage: {e}"))?
+    {
         Some(eku) => {
             let e = eku.value;
             let mut v: Vec<String> = [
@@ -439,7 +525,10 @@ fn cert_info(der: &[u8], dialect: Dialect) -> Result<CertInfo, String> {
         }
         None => Vec::new(),
     };
-    let san = match cert.subject_alternative_name().map_err(|e| format!("malformed subjectAltName: {e}"))? {
+    let san = match cert
+        .subject_alternative_name()
+        .map_err(|e| format!("malformed subjectAltName: {e}"))?
+    {
         Some(s) => s.value.general_names.iter().map(san_entry).collect(),
         None => Vec::new(),
     };
@@ -448,14 +537,17 @@ fn cert_info(der: &[u8], dialect: Dialect) -> Result<CertInfo, String> {
     for ext in cert.extensions() {
         match ext.parsed_extension() {
             ParsedExtension::SubjectKeyIdentifier(id) => skid = Some(hex(id.0, ":")),
-            ParsedExtension::AuthorityKeyIdentifier(a) => akid = a.key_identifier.as_ref().map(|id| hex(id.0, ":")),
+            ParsedExtension::AuthorityKeyIdentifier(a) => {
+                akid = a.key_identifier.as_ref().map(|id| hex(id.0, ":"))
+            }
             _ => {}
         }
     }
     let sig_oid = &cert.signature_algorithm.algorithm;
-    let signature_algorithm = x509_parser::objects::oid2sn(sig_oid, x509_parser::objects::oid_registry())
-        .map(str::to_string)
-        .unwrap_or_else(|_| sig_oid.to_id_string());
+    let signature_algorithm =
+        x509_parser::objects::oid2sn(sig_oid, x509_parser::objects::oid_registry())
+            .map(str::to_string)
+            .unwrap_or_else(|_| sig_oid.to_id_string());
     Ok(CertInfo {
         subject,
         issuer,
@@ -479,7 +571,8 @@ fn cert_info(der: &[u8], dialect: Dialect) -> Result<CertInfo, String> {
 }
 
 fn csr_info(der: &[u8], dialect: Dialect) -> Result<CsrInfo, String> {
-    let (_, csr) = X509CertificationRequest::from_der(der).map_err(|e| format!("malformed CSR: {e}"))?;
+    let (_, csr) =
+        X509CertificationRequest::from_der(der).map_err(|e| format!("malformed CSR: {e}"))?;
     let info = &csr.certification_request_info;
     let (subject, subject_rfc4514) = names(info.subject.as_raw(), dialect)?;
     let mut san = Vec::new();
@@ -490,7 +583,12 @@ fn csr_info(der: &[u8], dialect: Dialect) -> Result<CsrInfo, String> {
             }
         }
     }
-    Ok(CsrInfo { subject, subject_rfc4514, key: KeyInfo::from_spki(&info.subject_pki), san })
+    Ok(CsrInfo {
+        subject,
+        subject_rfc4514,
+        key: KeyInfo::from_spki(&info.subject_pki),
+        san,
+    })
 }
 
 fn san_entry(name: &GeneralName<'_>) -> SanEntry {
@@ -512,13 +610,18 @@ fn san_entry(name: &GeneralName<'_>) -> SanEntry {
         ),
         GeneralName::DirectoryName(n) => (
             "DirName",
-            oneline::entries(n.as_raw()).map(|e| oneline::rfc4514(&e)).unwrap_or_else(|e| e.to_string()),
+            oneline::entries(n.as_raw())
+                .map(|e| oneline::rfc4514(&e))
+                .unwrap_or_else(|e| e.to_string()),
         ),
         GeneralName::RegisteredID(oid) => ("RID", oid.to_id_string()),
         GeneralName::OtherName(oid, _) => ("other", oid.to_id_string()),
         _ => ("other", "(unsupported name form)".to_string()),
     };
-    SanEntry { kind: kind.to_string(), value }
+    SanEntry {
+        kind: kind.to_string(),
+        value,
+    }
 }
 
 /// `expired 3 days ago`, `expires in 364 days`, `not valid before ...`.
@@ -526,7 +629,10 @@ pub fn validity_note(info: &CertInfo, now: OffsetDateTime) -> String {
     if now > info.not_after {
         format!("expired {} days ago", (now - info.not_after).whole_days())
     } else if now < info.not_before {
-        format!("not valid yet, expires in {} days", (info.not_after - now).whole_days())
+        format!(
+            "not valid yet, expires in {} days",
+            (info.not_after - now).whole_days()
+        )
     } else {
         format!("expires in {} days", (info.not_after - now).whole_days())
     }
@@ -542,7 +648,10 @@ fn kv(out: &mut String, k: &str, v: &str) {
 }
 
 fn san_text(san: &[SanEntry]) -> String {
-    san.iter().map(|s| format!("{}:{}", s.kind, crate::term::escape(&s.value))).collect::<Vec<_>>().join(", ")
+    san.iter()
+        .map(|s| format!("{}:{}", s.kind, crate::term::escape(&s.value)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The human-readable report of one input. Every string that comes from the input is escaped.
@@ -551,7 +660,11 @@ pub fn text(report: &FileReport, now: OffsetDateTime) -> String {
     let e = crate::term::escape;
     let mut out = String::new();
     for item in &report.items {
-        let origin = item.origin.as_ref().map(|o| format!(" ({o})")).unwrap_or_default();
+        let origin = item
+            .origin
+            .as_ref()
+            .map(|o| format!(" ({o})"))
+            .unwrap_or_default();
         let head = item_name(&report.source, item.index);
         match &item.kind {
             ItemKind::Certificate(c) => {
@@ -560,8 +673,16 @@ pub fn text(report: &FileReport, now: OffsetDateTime) -> String {
                 kv(&mut out, "issuer:", &e(&c.issuer.text()));
                 kv(&mut out, "subject (RFC 4514):", &e(&c.subject_rfc4514));
                 kv(&mut out, "serial:", &c.serial);
-                kv(&mut out, "not before:", &crate::pki::cert::display_time(c.not_before));
-                let after = format!("{} ({})", crate::pki::cert::display_time(c.not_after), validity_note(c, now));
+                kv(
+                    &mut out,
+                    "not before:",
+                    &crate::pki::cert::display_time(c.not_before),
+                );
+                let after = format!(
+                    "{} ({})",
+                    crate::pki::cert::display_time(c.not_after),
+                    validity_note(c, now)
+                );
                 kv(&mut out, "not after:", &after);
                 kv(&mut out, "key:", &c.key.to_string());
                 kv(&mut out, "signature:", &c.signature_algorithm);
@@ -603,7 +724,11 @@ pub fn text(report: &FileReport, now: OffsetDateTime) -> String {
                     Some(i) => format!("{} (size hidden by encryption)", i.kind),
                     None => "type hidden by encryption (give --passin to see it)".to_string(),
                 };
-                let enc = if k.encrypted { "encrypted" } else { "not encrypted" };
+                let enc = if k.encrypted {
+                    "encrypted"
+                } else {
+                    "not encrypted"
+                };
                 let belongs = match &k.belongs_to {
                     Some((src, i)) => format!("belongs to certificate {}", item_name(src, *i)),
                     None if k.spki.is_some() => "matches no certificate given".to_string(),
@@ -694,7 +819,8 @@ pub struct JsonRef {
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
 }
 
 /// The JSON objects of one input.
@@ -728,7 +854,10 @@ pub fn json_items(report: &FileReport, dialect: Dialect) -> Vec<JsonItem> {
             sha256_fingerprint: None,
             warnings: Vec::new(),
         };
-        let key = |i: &KeyInfo| JsonKey { kind: i.kind, bits: (i.bits > 0).then_some(i.bits) };
+        let key = |i: &KeyInfo| JsonKey {
+            kind: i.kind,
+            bits: (i.bits > 0).then_some(i.bits),
+        };
         match &item.kind {
             ItemKind::Certificate(c) => {
                 j.kind = "certificate";
@@ -757,13 +886,21 @@ pub fn json_items(report: &FileReport, dialect: Dialect) -> Vec<JsonItem> {
                 j.subject_rfc4514 = Some(c.subject_rfc4514.clone());
                 j.key = Some(key(&c.key));
                 j.san = c.san.clone();
-                j.warnings = c.subject.warnings.iter().map(|w| format!("subject: {w}")).collect();
+                j.warnings = c
+                    .subject
+                    .warnings
+                    .iter()
+                    .map(|w| format!("subject: {w}"))
+                    .collect();
             }
             ItemKind::PrivateKey(k) => {
                 j.kind = "private_key";
                 j.key = k.info.as_ref().map(key);
                 j.encrypted = Some(k.encrypted);
-                j.belongs_to = k.belongs_to.as_ref().map(|(s, i)| JsonRef { source: s.clone(), index: *i });
+                j.belongs_to = k.belongs_to.as_ref().map(|(s, i)| JsonRef {
+                    source: s.clone(),
+                    index: *i,
+                });
             }
             ItemKind::PublicKey(i) => {
                 j.kind = "public_key";
@@ -777,7 +914,12 @@ pub fn json_items(report: &FileReport, dialect: Dialect) -> Vec<JsonItem> {
 
 /// The warnings of a certificate's subject and issuer strings, each saying which one.
 pub fn name_warnings(c: &CertInfo) -> Vec<String> {
-    let mut w: Vec<String> = c.subject.warnings.iter().map(|w| format!("subject: {w}")).collect();
+    let mut w: Vec<String> = c
+        .subject
+        .warnings
+        .iter()
+        .map(|w| format!("subject: {w}"))
+        .collect();
     w.extend(c.issuer.warnings.iter().map(|w| format!("issuer: {w}")));
     w
 }
@@ -795,7 +937,9 @@ pub fn field_line(c: &CertInfo, issuer: bool) -> Result<Vec<u8>> {
 /// line per certificate promise and could drive the terminal.
 fn check_one_line(bytes: &[u8]) -> Result<()> {
     if bytes.iter().any(|b| *b < 0x20 || *b == 0x7F) {
-        return Err(anyhow!("the name contains control characters, which cannot be printed on one line"));
+        return Err(anyhow!(
+            "the name contains control characters, which cannot be printed on one line"
+        ));
     }
     Ok(())
 }
@@ -822,16 +966,27 @@ mod tests {
 
     #[test]
     fn garbage_and_empty_inputs_are_errors_naming_the_file() {
-        for data in [&b""[..], b"hello", b"\x30\x03\x02\x01\x05", b"-----BEGIN CERTIFICATE-----\nMIIB\n"] {
-            let e = inspect_bytes("f.pem", data, None, Dialect::Openssl3).unwrap_err().to_string();
+        for data in [
+            &b""[..],
+            b"hello",
+            b"\x30\x03\x02\x01\x05",
+            b"-----BEGIN CERTIFICATE-----\nMIIB\n",
+        ] {
+            let e = inspect_bytes("f.pem", data, None, Dialect::Openssl3)
+                .unwrap_err()
+                .to_string();
             assert!(e.starts_with("f.pem: "), "{e}");
         }
     }
 
     #[test]
     fn pfx_heuristic() {
-        assert!(looks_like_pfx(&[0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03, 0x30]));
-        assert!(!looks_like_pfx(&[0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30]));
+        assert!(looks_like_pfx(&[
+            0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x03, 0x30
+        ]));
+        assert!(!looks_like_pfx(&[
+            0x30, 0x82, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30
+        ]));
         assert!(!looks_like_pfx(&[0x30]));
     }
 }

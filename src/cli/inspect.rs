@@ -76,7 +76,11 @@ impl InspectArgs {
             anyhow::bail!("--passin stdin and the input '-' cannot both read standard input");
         }
         let password = match &self.passin {
-            Some(spec) => Some(password::read(Some(spec), Purpose::Existing, "input password")?),
+            Some(spec) => Some(password::read(
+                Some(spec),
+                Purpose::Existing,
+                "input password",
+            )?),
             None => None,
         };
         let dialect = match self.dialect {
@@ -84,7 +88,11 @@ impl InspectArgs {
             DialectArg::Openssl1 => Dialect::Openssl1,
             DialectArg::Tidb => Dialect::Tidb,
         };
-        let req = InspectRequest { files: self.files, password, dialect };
+        let req = InspectRequest {
+            files: self.files,
+            password,
+            dialect,
+        };
         let reports = inspect::run(&req);
         let mut failed = false;
         let mut out: Vec<u8> = Vec::new();
@@ -109,7 +117,9 @@ impl InspectArgs {
                 continue;
             }
             for item in &report.items {
-                let ItemKind::Certificate(c) = &item.kind else { continue };
+                let ItemKind::Certificate(c) = &item.kind else {
+                    continue;
+                };
                 let name = format!("{} #{}", report.source, item.index);
                 let line = if self.sql {
                     if c.is_ca {
@@ -123,8 +133,18 @@ impl InspectArgs {
                     Ok(Vec::new())
                 };
                 let warnings = match self.field {
-                    Some(Field::Subject) => c.subject.warnings.iter().map(|w| format!("subject: {w}")).collect(),
-                    Some(Field::Issuer) => c.issuer.warnings.iter().map(|w| format!("issuer: {w}")).collect(),
+                    Some(Field::Subject) => c
+                        .subject
+                        .warnings
+                        .iter()
+                        .map(|w| format!("subject: {w}"))
+                        .collect(),
+                    Some(Field::Issuer) => c
+                        .issuer
+                        .warnings
+                        .iter()
+                        .map(|w| format!("issuer: {w}"))
+                        .collect(),
                     None => inspect::name_warnings(c),
                 };
                 for w in warnings {
@@ -143,14 +163,23 @@ impl InspectArgs {
             }
         }
         if self.sql && end_entities == 0 && !failed {
-            crate::term::warn("no end-entity certificate in the input: no ALTER USER statement printed");
+            crate::term::warn(
+                "no end-entity certificate in the input: no ALTER USER statement printed",
+            );
         }
         if self.format == Format::Json && !names_used {
             out = serde_json::to_vec_pretty(&json).context("encoding JSON")?;
             out.push(b'\n');
         }
         let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&out).and_then(|()| stdout.flush()).context("writing to standard output")?;
-        Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        stdout
+            .write_all(&out)
+            .and_then(|()| stdout.flush())
+            .context("writing to standard output")?;
+        Ok(if failed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        })
     }
 }

@@ -235,17 +235,45 @@ mod tests {
     #[test]
     fn the_names_the_issue_lists_are_there() {
         for sn in [
-            "CN", "C", "L", "ST", "O", "OU", "emailAddress", "serialNumber", "UID", "DC", "street", "postalCode",
-            "title", "GN", "SN", "initials", "pseudonym", "dnQualifier", "generationQualifier", "name",
-            "description", "businessCategory", "jurisdictionC", "jurisdictionST", "jurisdictionL",
+            "CN",
+            "C",
+            "L",
+            "ST",
+            "O",
+            "OU",
+            "emailAddress",
+            "serialNumber",
+            "UID",
+            "DC",
+            "street",
+            "postalCode",
+            "title",
+            "GN",
+            "SN",
+            "initials",
+            "pseudonym",
+            "dnQualifier",
+            "generationQualifier",
+            "name",
+            "description",
+            "businessCategory",
+            "jurisdictionC",
+            "jurisdictionST",
+            "jurisdictionL",
             "organizationIdentifier",
         ] {
             assert!(by_short_name(sn).is_some(), "{sn}");
         }
         assert_eq!(by_short_name("C").map(|a| a.write), Some(Write::Printable));
         assert_eq!(by_short_name("DC").map(|a| a.write), Some(Write::Ia5));
-        assert_eq!(by_short_name("emailAddress").map(|a| a.write), Some(Write::Ia5));
-        assert_eq!(by_short_name("dnQualifier").map(|a| a.write), Some(Write::Printable));
+        assert_eq!(
+            by_short_name("emailAddress").map(|a| a.write),
+            Some(Write::Ia5)
+        );
+        assert_eq!(
+            by_short_name("dnQualifier").map(|a| a.write),
+            Some(Write::Printable)
+        );
         assert_eq!(label("2.5.4.3"), "CN");
         assert_eq!(label("1.2.3.4"), "1.2.3.4");
     }

@@ -92,7 +92,8 @@ pub fn entries(name_der: &[u8]) -> Result<Vec<Entry>, Error> {
             if tag != 0x06 {
                 return Err(bad("an attribute type is not an OID"));
             }
-            let (vtag, content, trailing) = tlv(value_tlv).ok_or_else(|| bad("truncated attribute value"))?;
+            let (vtag, content, trailing) =
+                tlv(value_tlv).ok_or_else(|| bad("truncated attribute value"))?;
             if !trailing.is_empty() {
                 return Err(bad("data after an attribute value"));
             }
@@ -103,7 +104,13 @@ pub fn entries(name_der: &[u8]) -> Result<Vec<Entry>, Error> {
                 t if t & 0xE0 == 0 && t & 0x1F != 0x1F => content.to_vec(),
                 _ => return Err(bad("an attribute value is not a string")),
             };
-            out.push(Entry { oid: oid_text(oid).ok_or_else(|| bad("malformed OID"))?, tag: vtag & 0x1F, value, encoded, rdn });
+            out.push(Entry {
+                oid: oid_text(oid).ok_or_else(|| bad("malformed OID"))?,
+                tag: vtag & 0x1F,
+                value,
+                encoded,
+                rdn,
+            });
         }
         rdn += 1;
     }
@@ -121,7 +128,9 @@ fn tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         (len, &rest[n..])
     };
     if rest.len() < len {
@@ -201,8 +210,13 @@ fn openssl_label(oid: &str) -> &str {
 /// non-zero bytes all sit at every 4th position prints only those bytes).
 fn printed_bytes(e: &Entry) -> Vec<u8> {
     const GENERAL_STRING: u8 = 27;
-    if e.tag == GENERAL_STRING && e.value.len() % 4 == 0 {
-        let nonzero_in = |k: usize| e.value.iter().enumerate().any(|(j, b)| j % 4 == k && *b != 0);
+    if e.tag == GENERAL_STRING && e.value.len().is_multiple_of(4) {
+        let nonzero_in = |k: usize| {
+            e.value
+                .iter()
+                .enumerate()
+                .any(|(j, b)| j % 4 == k && *b != 0)
+        };
         if !(nonzero_in(0) || nonzero_in(1) || nonzero_in(2)) {
             return e.value.iter().skip(3).step_by(4).copied().collect();
         }
@@ -227,7 +241,11 @@ fn oneline(entries: &[Entry], v3: bool) -> String {
     let mut out = String::new();
     let mut prev_rdn = None;
     for e in entries {
-        out.push(if v3 && prev_rdn == Some(e.rdn) { '+' } else { '/' });
+        out.push(if v3 && prev_rdn == Some(e.rdn) {
+            '+'
+        } else {
+            '/'
+        });
         prev_rdn = Some(e.rdn);
         out.push_str(openssl_label(&e.oid));
         out.push('=');
@@ -282,7 +300,9 @@ pub fn tidb(entries: &[Entry]) -> Rendered {
             },
             12 | 18 | 19 | 20 | 22 => e.value.clone(),
             _ => {
-                warnings.push(format!("{label} has a string type TiDB (Go crypto/x509) does not read"));
+                warnings.push(format!(
+                    "{label} has a string type TiDB (Go crypto/x509) does not read"
+                ));
                 e.value.clone()
             }
         };
@@ -315,7 +335,11 @@ pub fn render(entries: &[Entry], dialect: Dialect) -> Rendered {
             let v1 = openssl1(entries);
             let mut warnings = Vec::new();
             if v3 != v1 {
-                let (this, other) = if dialect == Dialect::Openssl3 { ("3", &v1) } else { ("1.1.1", &v3) };
+                let (this, other) = if dialect == Dialect::Openssl3 {
+                    ("3", &v1)
+                } else {
+                    ("1.1.1", &v3)
+                };
                 warnings.push(format!(
                     "servers linked against OpenSSL {} compute a different string: {other}",
                     if this == "3" { "1.1.1 or older" } else { "3" }
@@ -327,20 +351,31 @@ pub fn render(entries: &[Entry], dialect: Dialect) -> Rendered {
                         .into(),
                 );
             }
-            if entries.iter().any(|e| e.value.iter().any(|b| !(0x20..=0x7E).contains(b))) {
-                warnings.push("a value has non-ASCII or control bytes, printed as \\xHH escapes".into());
+            if entries
+                .iter()
+                .any(|e| e.value.iter().any(|b| !(0x20..=0x7E).contains(b)))
+            {
+                warnings.push(
+                    "a value has non-ASCII or control bytes, printed as \\xHH escapes".into(),
+                );
             }
             let text = if dialect == Dialect::Openssl3 { v3 } else { v1 };
-            Rendered { bytes: text.into_bytes(), warnings }
+            Rendered {
+                bytes: text.into_bytes(),
+                warnings,
+            }
         }
     }
 }
 
 fn decode_bmp(bytes: &[u8]) -> Option<String> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return None;
     }
-    let units: Vec<u16> = bytes.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
     String::from_utf16(&units).ok()
 }
 
@@ -351,7 +386,7 @@ pub fn decode_value(e: &Entry) -> Option<String> {
         12 | 18 | 19 | 22 | 26 => String::from_utf8(e.value.clone()).ok(),
         20 => Some(e.value.iter().map(|b| char::from(*b)).collect()),
         30 => decode_bmp(&e.value),
-        28 if e.value.len() % 4 == 0 => e
+        28 if e.value.len().is_multiple_of(4) => e
             .value
             .chunks(4)
             .map(|c| char::from_u32(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
@@ -370,7 +405,13 @@ pub fn rfc4514(entries: &[Entry]) -> String {
         let known = oids::by_oid(&e.oid);
         let value = match (known, decode_value(e)) {
             (Some(_), Some(text)) => escape_4514(&text),
-            _ => format!("#{}", e.encoded.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            _ => format!(
+                "#{}",
+                e.encoded
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            ),
         };
         let label = known.map_or(e.oid.as_str(), |t| t.short_name);
         let item = format!("{label}={value}");
@@ -380,7 +421,11 @@ pub fn rfc4514(entries: &[Entry]) -> String {
         }
         prev_rdn = Some(e.rdn);
     }
-    rdns.iter().rev().map(|r| r.join("+")).collect::<Vec<_>>().join(",")
+    rdns.iter()
+        .rev()
+        .map(|r| r.join("+"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn escape_4514(text: &str) -> String {
@@ -438,8 +483,14 @@ mod tests {
     #[test]
     fn openssl3_escapes_separators_and_sorts_rdn_members() {
         let e = ents(r"/C=US/O=My Dom, Inc.\/x\+y/UID=jdoe+CN=John Doe");
-        assert_eq!(openssl3(&e), r"/C=US/O=My Dom, Inc.\/x\+y/CN=John Doe+UID=jdoe");
-        assert_eq!(openssl1(&e), "/C=US/O=My Dom, Inc./x+y/CN=John Doe/UID=jdoe");
+        assert_eq!(
+            openssl3(&e),
+            r"/C=US/O=My Dom, Inc.\/x\+y/CN=John Doe+UID=jdoe"
+        );
+        assert_eq!(
+            openssl1(&e),
+            "/C=US/O=My Dom, Inc./x+y/CN=John Doe/UID=jdoe"
+        );
     }
 
     #[test]
@@ -453,7 +504,10 @@ mod tests {
     #[test]
     fn bmp_and_unknown_oids() {
         // SEQUENCE { SET { SEQUENCE { OID 2.5.4.3, BMPString "ab" } } }
-        let der = [0x30, 0x0F, 0x31, 0x0D, 0x30, 0x0B, 0x06, 0x03, 0x55, 0x04, 0x03, 0x1E, 0x04, 0, b'a', 0, b'b'];
+        let der = [
+            0x30, 0x0F, 0x31, 0x0D, 0x30, 0x0B, 0x06, 0x03, 0x55, 0x04, 0x03, 0x1E, 0x04, 0, b'a',
+            0, b'b',
+        ];
         let e = entries(&der).unwrap();
         assert_eq!(openssl3(&e), r"/CN=\x00a\x00b");
         assert_eq!(tidb(&e).bytes, b"/CN=ab");
@@ -465,19 +519,32 @@ mod tests {
 
     #[test]
     fn long_oids_are_cut_to_79_characters() {
-        let long = format!("1.2.{}", vec!["123456789"; 12].join("."));
+        let long = format!("1.2.{}", ["123456789"; 12].join("."));
         // 1.2 = 0x2A, 123456789 = 0xBA 0xEF 0x9A 0x15 in base 128.
         let mut oid = vec![0x2A];
         for _ in 0..12 {
             oid.extend([0xBA, 0xEF, 0x9A, 0x15]);
         }
-        let atv = crate::pki::name::tlv(0x30, &[crate::pki::name::tlv(6, &oid), vec![0x0C, 1, b'v']].concat());
-        let e = entries(&crate::pki::name::tlv(0x30, &crate::pki::name::tlv(0x31, &atv))).unwrap();
+        let atv = crate::pki::name::tlv(
+            0x30,
+            &[crate::pki::name::tlv(6, &oid), vec![0x0C, 1, b'v']].concat(),
+        );
+        let e = entries(&crate::pki::name::tlv(
+            0x30,
+            &crate::pki::name::tlv(0x31, &atv),
+        ))
+        .unwrap();
         assert_eq!(e[0].oid, long);
         assert_eq!(openssl3(&e), format!("/{}=v", &long[..79]));
         assert_eq!(oid_text(&[0x88, 0x37, 0x03]).as_deref(), Some("2.999.3"));
-        assert_eq!(oid_text(&[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D]).as_deref(), Some("1.2.840.113549"));
-        let big = oid_text(&[0x2A, 0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]).unwrap();
+        assert_eq!(
+            oid_text(&[0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D]).as_deref(),
+            Some("1.2.840.113549")
+        );
+        let big = oid_text(&[
+            0x2A, 0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00,
+        ])
+        .unwrap();
         assert_eq!(big, "1.2.18446744073709551616"); // 2 * 128^9 = 2^64
     }
 

@@ -44,14 +44,23 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
             break; // a trailing '/' is accepted, as openssl does
         }
         if text[start..].starts_with(['/', '+']) {
-            return Err(err(start, "an empty attribute (two separators in a row)".into()));
+            return Err(err(
+                start,
+                "an empty attribute (two separators in a row)".into(),
+            ));
         }
         let Some(eq) = text[start..].find('=').map(|i| start + i) else {
-            return Err(err(start, format!("'{}' has no '=' and value", &text[start..])));
+            return Err(err(
+                start,
+                format!("'{}' has no '=' and value", &text[start..]),
+            ));
         };
         let name = &text[start..eq];
         if let Some(bad) = name.find(['/', '+', '\\']) {
-            return Err(err(start + bad, format!("'{name}' is not an attribute name")));
+            return Err(err(
+                start + bad,
+                format!("'{name}' is not an attribute name"),
+            ));
         }
         let (oid, kind, limits, label) = attribute_type(name).map_err(|why| err(start, why))?;
         // The value: up to the next unescaped '/' or '+'.
@@ -62,7 +71,9 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
             match c {
                 '\\' => match chars.next() {
                     Some((_, escaped)) => value.push(escaped),
-                    None => return Err(err(eq + 1 + i, "a '\\' at the end escapes nothing".into())),
+                    None => {
+                        return Err(err(eq + 1 + i, "a '\\' at the end escapes nothing".into()));
+                    }
                 },
                 '/' | '+' => {
                     end = eq + 1 + i;
@@ -77,28 +88,44 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
         if let Some((min, max)) = limits {
             let n = value.chars().count();
             if n < min || n > max {
-                let size = if min == max { format!("exactly {min}") } else { format!("{min} to {max}") };
-                return Err(err(eq + 1, format!("{label} must be {size} characters long, not {n}")));
+                let size = if min == max {
+                    format!("exactly {min}")
+                } else {
+                    format!("{min} to {max}")
+                };
+                return Err(err(
+                    eq + 1,
+                    format!("{label} must be {size} characters long, not {n}"),
+                ));
             }
         }
         let attr = Attribute { oid, kind, value };
         if joins {
             match rdns.last_mut() {
                 Some(rdn) => rdn.push(attr),
-                None => return Err(err(pos, "'+' joins an attribute to an RDN, but there is none before it".into())),
+                None => {
+                    return Err(err(
+                        pos,
+                        "'+' joins an attribute to an RDN, but there is none before it".into(),
+                    ));
+                }
             }
         } else {
             rdns.push(vec![attr]);
         }
         if end == text.len() - 1 && text[end..].starts_with('+') {
-            return Err(err(end, "a '+' must be followed by another attribute".into()));
+            return Err(err(
+                end,
+                "a '+' must be followed by another attribute".into(),
+            ));
         }
         pos = end;
     }
     if rdns.is_empty() {
         return Err(err(0, "the subject has no attribute".into()));
     }
-    DistinguishedName::new(rdns).map_err(|e| Error::Name(format!("subject '{}': {e}", text.escape_debug())))
+    DistinguishedName::new(rdns)
+        .map_err(|e| Error::Name(format!("subject '{}': {e}", text.escape_debug())))
 }
 
 type Resolved = (ObjectIdentifier, StringKind, Option<(usize, usize)>, String);
@@ -109,7 +136,8 @@ fn attribute_type(name: &str) -> Result<Resolved, String> {
         return Err("an attribute name is missing before '='".into());
     }
     let known = if name.starts_with(|c: char| c.is_ascii_digit()) {
-        let oid = ObjectIdentifier::new(name).map_err(|_| format!("'{name}' is not a valid dotted OID"))?;
+        let oid = ObjectIdentifier::new(name)
+            .map_err(|_| format!("'{name}' is not a valid dotted OID"))?;
         match oids::by_oid(name) {
             Some(t) => Some(t),
             // An OID OpenSSL has no name for: UTF8String, as `string_mask = utf8only` gives it.
@@ -124,11 +152,16 @@ fn attribute_type(name: &str) -> Result<Resolved, String> {
             .find(|a| a.short_name.eq_ignore_ascii_case(name))
             .map(|a| format!(" (did you mean '{}'?)", a.short_name))
             .unwrap_or_default();
-        return Err(format!("unknown attribute '{name}'{hint}: use an OpenSSL short name or a dotted OID"));
+        return Err(format!(
+            "unknown attribute '{name}'{hint}: use an OpenSSL short name or a dotted OID"
+        ));
     };
     let oid = ObjectIdentifier::new(t.oid).map_err(|e| format!("attribute {}: {e}", t.oid))?;
     let Some(kind) = t.write.kind() else {
-        return Err(format!("{} is written as {:?}String by OpenSSL, which dbtls does not write", t.short_name, t.write));
+        return Err(format!(
+            "{} is written as {:?}String by OpenSSL, which dbtls does not write",
+            t.short_name, t.write
+        ));
     };
     Ok((oid, kind, t.size_limits(), t.short_name.to_string()))
 }
@@ -140,18 +173,29 @@ mod tests {
     fn flat(dn: &DistinguishedName) -> Vec<Vec<(String, StringKind, String)>> {
         dn.rdns()
             .iter()
-            .map(|rdn| rdn.iter().map(|a| (a.oid.to_string(), a.kind, a.value.clone())).collect())
+            .map(|rdn| {
+                rdn.iter()
+                    .map(|a| (a.oid.to_string(), a.kind, a.value.clone()))
+                    .collect()
+            })
             .collect()
     }
 
     #[test]
     fn parses_in_the_order_given_with_openssl_string_types() {
-        let dn = parse("/C=US/ST=Oregon/L=Portland/O=My Dom, Inc./CN=alice/emailAddress=a@x.org").unwrap();
+        let dn = parse("/C=US/ST=Oregon/L=Portland/O=My Dom, Inc./CN=alice/emailAddress=a@x.org")
+            .unwrap();
         let f = flat(&dn);
         assert_eq!(f.len(), 6);
-        assert_eq!(f[0][0], ("2.5.4.6".into(), StringKind::Printable, "US".into()));
+        assert_eq!(
+            f[0][0],
+            ("2.5.4.6".into(), StringKind::Printable, "US".into())
+        );
         assert_eq!(f[3][0].2, "My Dom, Inc.");
-        assert_eq!(f[4][0], ("2.5.4.3".into(), StringKind::Utf8, "alice".into()));
+        assert_eq!(
+            f[4][0],
+            ("2.5.4.3".into(), StringKind::Utf8, "alice".into())
+        );
         assert_eq!(f[5][0].1, StringKind::Ia5);
     }
 
@@ -195,7 +239,12 @@ mod tests {
             let e = parse(text).unwrap_err().to_string();
             assert!(e.contains(needle), "{text}: {e}");
         }
-        assert!(parse("/CN=x/O=y//").unwrap_err().to_string().contains("at character 11"));
+        assert!(
+            parse("/CN=x/O=y//")
+                .unwrap_err()
+                .to_string()
+                .contains("at character 11")
+        );
     }
 
     #[test]
