@@ -1,1 +1,584 @@
-//! (in progress)
+//! `dbtls inspect` against openssl as the oracle: `--field subject|issuer` must equal
+//! `openssl x509 -noout -subject|-issuer -nameopt compat` byte for byte, for tricky names; and a
+//! real MariaDB server must accept the `--sql` output for the right certificate only.
+
+use std::path::{Path, PathBuf};
+
+use crate::util::mariadb::MariaDb;
+use crate::util::{TestDir, fails, ok, openssl, run};
+
+/// A self-signed CA with `ca_subj`, and a leaf with `leaf_subj` signed by it (both via `-subj`).
+fn ca_and_leaf(t: &TestDir, tag: &str, ca_subj: &str, leaf_subj: &str) -> (PathBuf, PathBuf) {
+    let (ca_key, ca, key, csr, leaf) = (
+        t.join(&format!("{tag}-ca-key.pem")),
+        t.join(&format!("{tag}-ca.pem")),
+        t.join(&format!("{tag}-key.pem")),
+        t.join(&format!("{tag}.csr")),
+        t.join(&format!("{tag}-cert.pem")),
+    );
+    ok(openssl()
+        .args([
+            "req",
+            "-x509",
+            "-new",
+            "-utf8",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+        ])
+        .args(["-subj", ca_subj, "-keyout"])
+        .arg(&ca_key)
+        .arg("-out")
+        .arg(&ca));
+    ok(openssl()
+        .args([
+            "req",
+            "-new",
+            "-utf8",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args(["-subj", leaf_subj, "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&csr));
+    ok(openssl()
+        .args(["x509", "-req", "-days", "2", "-in"])
+        .arg(&csr)
+        .arg("-CA")
+        .arg(&ca)
+        .arg("-CAkey")
+        .arg(&ca_key)
+        .arg("-out")
+        .arg(&leaf));
+    (ca, leaf)
+}
+
+/// `openssl x509 -noout -<what> -nameopt compat` without the `<what>=` prefix, as bytes.
+fn openssl_name(cert: &Path, what: &str) -> Vec<u8> {
+    let out = run(openssl()
+        .args([
+            "x509",
+            "-noout",
+            &format!("-{what}"),
+            "-nameopt",
+            "compat",
+            "-in",
+        ])
+        .arg(cert));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let prefix = format!("{what}=");
+    assert!(out.stdout.starts_with(prefix.as_bytes()));
+    out.stdout[prefix.len()..].to_vec()
+}
+
+fn dbtls_field(t: &TestDir, cert: &Path, field: &str, dialect: &str) -> Vec<u8> {
+    let out = run(t
+        .dbtls()
+        .args(["inspect", "--field", field, "--dialect", dialect])
+        .arg(cert));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn assert_same_as_openssl(t: &TestDir, cert: &Path) {
+    for what in ["subject", "issuer"] {
+        let ours = dbtls_field(t, cert, what, "openssl3");
+        let theirs = openssl_name(cert, what);
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs),
+            "{what} of {}",
+            cert.display()
+        );
+    }
+}
+
+const TRICKY: &[&str] = &[
+    "/C=US/ST=Oregon/L=Portland/O=My Dom, Inc./CN=alice",
+    r"/CN=a\/b/O=x\+y/OU=back\\slash\\x41",
+    "/CN=O'Brien \"quoted\"; <x>, #1=2 % _/OU= lead and trail ",
+    "/DC=com/DC=example/UID=jdoe+CN=John Doe",
+    "/CN=Müller/O=日本語/emailAddress=a.b@example.com",
+    "/CN=tab\there\u{7f}del/O=new\nline",
+    "/serialNumber=12345/dnQualifier=q/title=Dr/GN=G/SN=S/initials=X/pseudonym=p/generationQualifier=III",
+    "/name=n/description=d/businessCategory=b/jurisdictionC=DE/jurisdictionST=Bayern/jurisdictionL=München",
+    "/organizationIdentifier=VATDE-1/street=Main St 1/postalCode=12345/CN=x+OU=y+O=z",
+    "/2.5.4.3=dotted known/1.2.840.113549.1.9.1=mail@example.com",
+];
+
+#[test]
+fn field_subject_and_issuer_equal_openssl_for_tricky_names() {
+    let t = TestDir::new();
+    for (i, subj) in TRICKY.iter().enumerate() {
+        // The issuer of each leaf is the next tricky name, so issuers are tricky too.
+        let ca_subj = TRICKY[(i + 1) % TRICKY.len()];
+        let (ca, leaf) = ca_and_leaf(&t, &format!("t{i}"), ca_subj, subj);
+        assert_same_as_openssl(&t, &leaf);
+        assert_same_as_openssl(&t, &ca);
+    }
+}
+
+#[test]
+fn t61_bmp_strings_and_unnamed_oids_equal_openssl() {
+    let t = TestDir::new();
+    let long_oid = format!("1.3.6.1.4.1.99999.{}", ["1234567890"; 8].join("."));
+    let conf = format!(
+        // oid_section must be in the default section; MASK:0x906 = Printable|T61|Universal|BMP
+        // (no UTF8String), so OpenSSL picks T61 for Latin-1 and BMP for CJK and Greek.
+        "oid_section = oids\n[req]\ndistinguished_name = dn\nprompt = no\nstring_mask = MASK:0x906\nutf8 = yes\n\
+         [oids]\nmyAttr = 1.3.6.1.4.1.99999.1\nlongAttr = {long_oid}\n\
+         [dn]\nC = DE\nO = Müller & Söhne\nOU = 日本語\n1.OU = Ελλάδα\nCN = plain ascii\nmyAttr = private/value+x\nlongAttr = long\n"
+    );
+    std::fs::write(t.join("req.cnf"), conf).unwrap();
+    ok(openssl().current_dir(t.path()).args([
+        "req",
+        "-x509",
+        "-new",
+        "-config",
+        "req.cnf",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-days",
+        "2",
+    ]));
+    // The oracle really holds T61String, BMPString, UniversalString and unnamed OIDs.
+    let parsed = ok(openssl()
+        .current_dir(t.path())
+        .args(["asn1parse", "-in", "c.pem"]));
+    for ty in [
+        "T61STRING",
+        "BMPSTRING",
+        "PRINTABLESTRING",
+        "1.3.6.1.4.1.99999.1",
+    ] {
+        assert!(parsed.contains(ty), "{ty} missing:\n{parsed}");
+    }
+    let subject = openssl_name(&t.join("c.pem"), "subject");
+    assert!(String::from_utf8_lossy(&subject).contains("/1.3.6.1.4.1.99999.1=private\\/value\\+x"));
+    assert_same_as_openssl(&t, &t.join("c.pem"));
+    // TiDB keeps only its ten attributes, decoded.
+    // TiDB keeps only its ten attributes: T61 as raw bytes, BMP decoded (Go crypto/x509).
+    let tidb = dbtls_field(&t, &t.join("c.pem"), "subject", "tidb");
+    assert!(tidb.starts_with(b"/C=DE/O=M\xFCller & S\xF6hne/OU=\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E/OU=\xCE\x95\xCE\xBB\xCE\xBB\xCE\xAC\xCE\xB4\xCE\xB1"), "{tidb:?}");
+    assert!(tidb.ends_with(b"/CN=plain ascii\n"), "{tidb:?}");
+}
+
+#[test]
+fn openssl1_dialect_does_not_escape_and_splits_multi_valued_rdns() {
+    let t = TestDir::new();
+    let (_, leaf) = ca_and_leaf(&t, "o1", "/CN=CA", r"/O=a\/b/UID=u+CN=c");
+    assert_eq!(
+        dbtls_field(&t, &leaf, "subject", "openssl3"),
+        b"/O=a\\/b/CN=c+UID=u\n"
+    );
+    assert_eq!(
+        dbtls_field(&t, &leaf, "subject", "openssl1"),
+        b"/O=a/b/CN=c/UID=u\n"
+    );
+    let out = run(t.dbtls().args(["inspect", "--field", "subject"]).arg(&leaf));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("OpenSSL 1.1.1 or older compute a different string: /O=a/b/CN=c/UID=u"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn subject_parser_round_trips_through_der_and_openssl() {
+    let t = TestDir::new();
+    for (i, (typed, canonical)) in [
+        (
+            "/C=US/ST=Oregon/L=Portland/O=My Dom, Inc./CN=alice",
+            "/C=US/ST=Oregon/L=Portland/O=My Dom, Inc./CN=alice",
+        ),
+        (
+            "/UID=jdoe+CN=John Doe/DC=example",
+            "/CN=John Doe+UID=jdoe/DC=example",
+        ),
+        (
+            r"/CN=a\/b\+c\\d/emailAddress=x@y.z",
+            r"/CN=a\/b\+c\d/emailAddress=x@y.z",
+        ),
+        (
+            "/serialNumber=42/dnQualifier=dq/CN=Müller",
+            r"/serialNumber=42/dnQualifier=dq/CN=M\xC3\xBCller",
+        ),
+        (
+            "/1.2.3.4=unnamed/jurisdictionC=DE",
+            "/1.2.3.4=unnamed/jurisdictionC=DE",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let der = dbtls::pki::subject::parse(typed).unwrap().to_der().unwrap();
+        let entries = dbtls::pki::oneline::entries(&der).unwrap();
+        assert_eq!(
+            dbtls::pki::oneline::openssl3(&entries),
+            canonical,
+            "{typed}"
+        );
+        // The canonical string parses back to the same DER.
+        // (A backslash in a value is not escaped by OpenSSL, so such strings do not parse back.)
+        if !canonical.contains("\\x") && !typed.contains(r"\\") {
+            assert_eq!(
+                dbtls::pki::subject::parse(canonical)
+                    .unwrap()
+                    .to_der()
+                    .unwrap(),
+                der,
+                "{canonical}"
+            );
+        }
+        // OpenSSL writes the same DER for the same -subj (except OIDs it has no name for, which
+        // `-subj` skips), and renders it as we do.
+        if typed.contains("1.2.3.4") {
+            continue;
+        }
+        let cert = t.join(&format!("rt{i}.pem"));
+        ok(openssl()
+            .args([
+                "req",
+                "-x509",
+                "-new",
+                "-utf8",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-keyout"])
+            .arg(t.join("k.pem"))
+            .args(["-days", "1", "-subj", typed, "-out"])
+            .arg(&cert));
+        let pem = std::fs::read(&cert).unwrap();
+        let (_, block) = x509_parser::pem::parse_x509_pem(&pem).unwrap();
+        let parsed = block.parse_x509().unwrap();
+        assert_eq!(parsed.subject().as_raw(), der.as_slice(), "DER of {typed}");
+        assert_eq!(
+            openssl_name(&cert, "subject"),
+            format!("{canonical}\n").into_bytes()
+        );
+    }
+}
+
+#[test]
+fn sql_quotes_every_literal_and_skips_cas() {
+    let t = TestDir::new();
+    let (ca, leaf) = ca_and_leaf(&t, "sql", "/CN=Root's CA", r"/CN=a\/b'c\\d");
+    let bundle = t.join("bundle.pem");
+    let both = [std::fs::read(&leaf).unwrap(), std::fs::read(&ca).unwrap()].concat();
+    std::fs::write(&bundle, both).unwrap();
+    let out = ok(t
+        .dbtls()
+        .args(["inspect", "--sql", "--user", "o'neil\\", "--host", "10.0.%"])
+        .arg(&bundle));
+    assert_eq!(
+        out,
+        "ALTER USER 'o\\'neil\\\\'@'10.0.%' REQUIRE SUBJECT '/CN=a\\\\/b\\'c\\\\d' AND ISSUER '/CN=Root\\'s CA';\n"
+    );
+    let e = run(t.dbtls().args(["inspect", "--sql"]).arg(&bundle));
+    assert_eq!(e.status.code(), Some(2), "--sql needs --user");
+}
+
+#[test]
+fn keys_are_described_and_linked_and_errors_name_the_file() {
+    let t = TestDir::new();
+    let (ca, leaf) = ca_and_leaf(&t, "k", "/CN=CA", "/CN=client");
+    ok(openssl().current_dir(t.path()).args([
+        "pkcs8",
+        "-topk8",
+        "-v2",
+        "aes-256-cbc",
+        "-in",
+        "k-key.pem",
+        "-out",
+        "enc.pem",
+        "-passout",
+        "pass:pw",
+    ]));
+    ok(openssl().current_dir(t.path()).args([
+        "x509",
+        "-in",
+        "k-cert.pem",
+        "-outform",
+        "der",
+        "-out",
+        "cert.der",
+    ]));
+    ok(openssl().current_dir(t.path()).args([
+        "pkey",
+        "-in",
+        "k-key.pem",
+        "-pubout",
+        "-out",
+        "pub.pem",
+    ]));
+    std::fs::write(t.join("garbage.pem"), "-----BEGIN CERTIFICATE-----\nAAAA\n").unwrap();
+
+    let text = ok(t
+        .dbtls()
+        .args(["inspect", "k-key.pem", "cert.der", "pub.pem"]));
+    assert!(
+        text.contains(
+            "k-key.pem #1: private key: EC P-256, not encrypted, belongs to certificate cert.der #1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("cert.der #1: certificate"), "{text}");
+    assert!(text.contains("pub.pem #1: public key: EC P-256"), "{text}");
+    assert!(
+        text.contains("expires in 1 days") || text.contains("expires in 2 days"),
+        "{text}"
+    );
+
+    let text = ok(t.dbtls().args(["inspect", "enc.pem", "k-cert.pem"]));
+    assert!(text.contains("type hidden by encryption"), "{text}");
+    let text = ok(t
+        .dbtls()
+        .args(["inspect", "--passin", "pass:pw", "enc.pem", "k-cert.pem"]));
+    assert!(
+        text.contains("EC P-256, encrypted, belongs to certificate k-cert.pem #1"),
+        "{text}"
+    );
+
+    // A wrong password and a garbled file fail with one line each; the good file is still shown.
+    let out = run(t
+        .dbtls()
+        .args([
+            "inspect",
+            "--passin",
+            "pass:nope",
+            "enc.pem",
+            "garbage.pem",
+            "missing.pem",
+        ])
+        .arg(&ca));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("dbtls: error: "))
+        .collect();
+    assert_eq!(errors.len(), 3, "{stderr}");
+    assert!(
+        errors[0].starts_with("dbtls: error: enc.pem: ") && errors[0].contains("password"),
+        "{stderr}"
+    );
+    assert!(
+        errors[1].starts_with("dbtls: error: garbage.pem: "),
+        "{stderr}"
+    );
+    assert!(
+        errors[2].starts_with("dbtls: error: missing.pem: "),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("certificate"));
+    let _ = leaf;
+}
+
+#[test]
+fn json_has_the_stable_keys() {
+    let t = TestDir::new();
+    let (_, leaf) = ca_and_leaf(&t, "j", "/CN=CA", "/O=x+CN=y/CN=z");
+    let out = ok(t
+        .dbtls()
+        .args(["inspect", "--format", "json"])
+        .arg(&leaf)
+        .arg(t.join("j-key.pem")));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let items = v.as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let c = &items[0];
+    for k in [
+        "kind",
+        "source",
+        "index",
+        "subject",
+        "issuer",
+        "subject_rfc4514",
+        "serial",
+        "not_before",
+        "not_after",
+        "key",
+        "signature_algorithm",
+        "san",
+        "is_ca",
+        "path_len",
+        "key_usage",
+        "ext_key_usage",
+        "sha256_fingerprint",
+    ] {
+        assert!(c.get(k).is_some(), "missing {k}: {c}");
+    }
+    assert_eq!(c["kind"], "certificate");
+    assert_eq!(c["subject"], "/CN=y+O=x/CN=z");
+    assert_eq!(c["subject_rfc4514"], "CN=z,CN=y+O=x");
+    assert_eq!(c["key"]["type"], "EC");
+    assert_eq!(items[1]["kind"], "private_key");
+    assert_eq!(items[1]["belongs_to"]["index"], 1);
+}
+
+#[test]
+fn stdin_and_multi_block_pem() {
+    let t = TestDir::new();
+    let (ca, leaf) = ca_and_leaf(&t, "s", "/CN=The CA", "/CN=leaf");
+    let chain = [
+        std::fs::read(&leaf).unwrap(),
+        b"some text between\n".to_vec(),
+        std::fs::read(&ca).unwrap(),
+    ]
+    .concat();
+    let mut child = t
+        .dbtls()
+        .args(["inspect", "--field", "subject", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&chain).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "/CN=leaf\n/CN=The CA\n"
+    );
+    let err = fails(
+        t.dbtls()
+            .args(["inspect", "--field", "subject"])
+            .arg(t.join("s.csr"))
+            .arg(t.path()),
+    );
+    assert!(err.contains("is a directory"), "{err}");
+}
+
+#[test]
+fn a_control_character_cannot_reach_the_terminal() {
+    let t = TestDir::new();
+    let (_, leaf) = ca_and_leaf(&t, "esc", "/CN=CA", "/CN=evil\u{1b}[2J/OU=x");
+    let text = ok(t.dbtls().args(["inspect"]).arg(&leaf));
+    assert!(!text.contains('\u{1b}'), "{text}");
+    let err = fails(
+        t.dbtls()
+            .args(["inspect", "--field", "subject", "--dialect", "tidb"])
+            .arg(&leaf),
+    );
+    assert!(err.contains("control characters"), "{err}");
+}
+
+/// On a real server: for each tricky subject, the `--sql` output run through the client creates
+/// an account that the certificate logs in to and another certificate of the same CA does not.
+#[test]
+fn mariadb_accepts_the_sql_for_the_right_certificate_only() {
+    let t = TestDir::new();
+    // A CA with a tricky name, a server certificate, and client certificates.
+    let ca_subj = r"/O=Test\/CA+OU=x/CN=Root 'CA'";
+    let (ca, server) = ca_and_leaf(&t, "srv", ca_subj, "/CN=localhost");
+    let ca_key = t.join("srv-ca-key.pem");
+    let sign = |tag: &str, subj: &str| -> (PathBuf, PathBuf) {
+        let (key, csr, cert) = (
+            t.join(&format!("{tag}-key.pem")),
+            t.join(&format!("{tag}.csr")),
+            t.join(&format!("{tag}-cert.pem")),
+        );
+        ok(openssl()
+            .args([
+                "req",
+                "-new",
+                "-utf8",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+            ])
+            .args(["-subj", subj, "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&csr));
+        ok(openssl()
+            .args(["x509", "-req", "-days", "2", "-in"])
+            .arg(&csr)
+            .arg("-CA")
+            .arg(&ca)
+            .arg("-CAkey")
+            .arg(&ca_key)
+            .arg("-out")
+            .arg(&cert));
+        (cert, key)
+    };
+    let db = MariaDb::start(&ca, &server, &t.join("srv-key.pem"));
+    let other = sign("other", "/CN=someone else");
+    let subjects = [
+        r"/CN=a\/b+UID=u/O=O'Brien \x41",
+        "/DC=org/DC=example/CN=Müller",
+        "/CN=x, y; \"z\" #1 % _",
+    ];
+    for (i, subj) in subjects.iter().enumerate() {
+        let user = format!("u{i}'\\x");
+        let (cert, key) = sign(&format!("c{i}"), subj);
+        let sql = ok(t
+            .dbtls()
+            .args(["inspect", "--sql", "--user", &user, "--host", "%"])
+            .arg(&cert));
+        assert_eq!(sql.lines().count(), 1, "{sql}");
+        let file = t.join(&format!("c{i}.sql"));
+        let create = format!(
+            "CREATE USER {};\n",
+            String::from_utf8_lossy(&dbtls::pki::oneline::sql_literal(user.as_bytes())) + "@'%'"
+        );
+        std::fs::write(&file, format!("{create}{sql}")).unwrap();
+        db.root_sql_file(&file);
+        let login = |(c, k): &(PathBuf, PathBuf)| {
+            run(db
+                .client()
+                .arg("-u")
+                .arg(&user)
+                .arg(format!("--ssl-ca={}", ca.display()))
+                .arg(format!("--ssl-cert={}", c.display()))
+                .arg(format!("--ssl-key={}", k.display()))
+                .args(["-e", "SELECT CURRENT_USER()"]))
+        };
+        let good = login(&(cert.clone(), key.clone()));
+        assert!(
+            good.status.success(),
+            "{subj}: {}\n{sql}\n{}",
+            String::from_utf8_lossy(&good.stderr),
+            db.error_log()
+        );
+        let bad = login(&other);
+        assert!(
+            !bad.status.success(),
+            "{subj}: another certificate of the same CA logged in"
+        );
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("1045"),
+            "{}",
+            String::from_utf8_lossy(&bad.stderr)
+        );
+    }
+}

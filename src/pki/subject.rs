@@ -1,116 +1,256 @@
-//! Subjects typed on the command line, in the OpenSSL/MySQL slash form.
+//! The OpenSSL / MySQL slash form of a subject: `/C=US/ST=Oregon/O=My Dom, Inc./CN=alice`.
 //!
-//! `/C=US/ST=Oregon/O=My Dom, Inc./CN=alice`: RDNs in the order given (the order MySQL's
-//! `REQUIRE SUBJECT` compares), `+` joining attributes of one multi-valued RDN, and `\/`, `\+`,
-//! `\\` escapes. String types follow `openssl req -utf8`.
+//! The grammar is the one `openssl req -subj` accepts (openssl `apps/lib/apps.c` `parse_name`):
+//! every attribute starts with `/`, or with `+` when it joins the previous attribute's RDN
+//! (a multi-valued RDN); the type is an OpenSSL short name or a dotted OID, then `=`, then the
+//! value, in which `\` makes the next character literal (`\/`, `\+`, `\\`). RDNs stay in the
+//! order given, which is the order MySQL's `REQUIRE SUBJECT` string has to follow.
+//!
+//! Where OpenSSL only warns and skips (an unknown type, an empty value), this parser refuses:
+//! a subject that silently loses an attribute would never match the intended `REQUIRE SUBJECT`.
 
 use der::asn1::ObjectIdentifier;
 
 use super::Error;
 use super::name::{Attribute, DistinguishedName, StringKind};
+use super::oids;
 
-/// Short names and their OIDs (OpenSSL's `obj_mac.h` short names).
-const NAMES: &[(&str, &str)] = &[
-    ("C", "2.5.4.6"),
-    ("ST", "2.5.4.8"),
-    ("L", "2.5.4.7"),
-    ("O", "2.5.4.10"),
-    ("OU", "2.5.4.11"),
-    ("CN", "2.5.4.3"),
-    ("emailAddress", "1.2.840.113549.1.9.1"),
-    ("serialNumber", "2.5.4.5"),
-    ("UID", "0.9.2342.19200300.100.1.1"),
-    ("DC", "0.9.2342.19200300.100.1.25"),
-    ("street", "2.5.4.9"),
-    ("postalCode", "2.5.4.17"),
-    ("title", "2.5.4.12"),
-    ("GN", "2.5.4.42"),
-    ("SN", "2.5.4.4"),
-    ("initials", "2.5.4.43"),
-    ("pseudonym", "2.5.4.65"),
-    ("dnQualifier", "2.5.4.46"),
-    ("generationQualifier", "2.5.4.44"),
-    ("name", "2.5.4.41"),
-    ("description", "2.5.4.13"),
-    ("businessCategory", "2.5.4.15"),
-];
-
-/// Parses `/K=V/K=V+K=V`. A malformed subject is an error naming the bad part.
+/// Parses a slash-form subject into a [`DistinguishedName`].
+///
+/// Each value gets the string type `openssl req -utf8` would give it (PrintableString for C,
+/// serialNumber and dnQualifier, IA5String for emailAddress and DC, UTF8String otherwise), so
+/// the DER equals what OpenSSL writes for the same `-subj`.
 pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
-    let Some(body) = text.strip_prefix('/') else {
-        return Err(Error::Name(format!(
-            "subject '{text}' must start with '/', like /O=Example/CN=alice"
-        )));
+    let err = |at: usize, why: String| {
+        Error::Name(format!(
+            "subject '{}': {why} (at character {})",
+            text.escape_debug(),
+            text[..at].chars().count() + 1
+        ))
     };
-    // Split on unescaped '/' and '+', keeping track of which separator came before each part.
-    let mut rdns: Vec<Vec<Attribute>> = Vec::new();
-    let mut cur = String::new();
-    let mut joined = false;
-    let mut chars = body.chars();
-    let mut parts: Vec<(bool, String)> = Vec::new();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(n @ ('/' | '+' | '\\')) => cur.push(n),
-                _ => {
-                    return Err(Error::Name(format!(
-                        "subject '{text}': '\\' escapes only '/', '+' or '\\'"
-                    )));
-                }
-            },
-            '/' | '+' => {
-                parts.push((joined, std::mem::take(&mut cur)));
-                joined = c == '+';
-            }
-            _ => cur.push(c),
-        }
+    if !text.starts_with('/') {
+        return Err(err(
+            0,
+            "a subject starts with '/' and looks like /C=US/O=Example/CN=alice".into(),
+        ));
     }
-    parts.push((joined, cur));
-    for (joined, part) in parts {
-        let attr = attribute(text, &part)?;
-        match rdns.last_mut() {
-            Some(rdn) if joined => rdn.push(attr),
-            _ => rdns.push(vec![attr]),
+    let mut rdns: Vec<Vec<Attribute>> = Vec::new();
+    let mut pos = 0;
+    // `pos` points at a '/' or '+' separator.
+    while pos < text.len() {
+        let joins = text[pos..].starts_with('+');
+        let start = pos + 1;
+        if start == text.len() && !joins {
+            break; // a trailing '/' is accepted, as openssl does
         }
+        if text[start..].starts_with(['/', '+']) {
+            return Err(err(
+                start,
+                "an empty attribute (two separators in a row)".into(),
+            ));
+        }
+        let Some(eq) = text[start..].find('=').map(|i| start + i) else {
+            return Err(err(
+                start,
+                format!("'{}' has no '=' and value", &text[start..]),
+            ));
+        };
+        let name = &text[start..eq];
+        if let Some(bad) = name.find(['/', '+', '\\']) {
+            return Err(err(
+                start + bad,
+                format!("'{name}' is not an attribute name"),
+            ));
+        }
+        let (oid, kind, limits, label) = attribute_type(name).map_err(|why| err(start, why))?;
+        // The value: up to the next unescaped '/' or '+'.
+        let mut value = String::new();
+        let mut chars = text[eq + 1..].char_indices();
+        let mut end = text.len();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some((_, escaped)) => value.push(escaped),
+                    None => {
+                        return Err(err(eq + 1 + i, "a '\\' at the end escapes nothing".into()));
+                    }
+                },
+                '/' | '+' => {
+                    end = eq + 1 + i;
+                    break;
+                }
+                _ => value.push(c),
+            }
+        }
+        if value.is_empty() {
+            return Err(err(eq + 1, format!("{label} has an empty value")));
+        }
+        if let Some((min, max)) = limits {
+            let n = value.chars().count();
+            if n < min || n > max {
+                let size = if min == max {
+                    format!("exactly {min}")
+                } else {
+                    format!("{min} to {max}")
+                };
+                return Err(err(
+                    eq + 1,
+                    format!("{label} must be {size} characters long, not {n}"),
+                ));
+            }
+        }
+        let attr = Attribute { oid, kind, value };
+        if joins {
+            match rdns.last_mut() {
+                Some(rdn) => rdn.push(attr),
+                None => {
+                    return Err(err(
+                        pos,
+                        "'+' joins an attribute to an RDN, but there is none before it".into(),
+                    ));
+                }
+            }
+        } else {
+            rdns.push(vec![attr]);
+        }
+        if end == text.len() - 1 && text[end..].starts_with('+') {
+            return Err(err(
+                end,
+                "a '+' must be followed by another attribute".into(),
+            ));
+        }
+        pos = end;
+    }
+    if rdns.is_empty() {
+        return Err(err(0, "the subject has no attribute".into()));
     }
     DistinguishedName::new(rdns)
+        .map_err(|e| Error::Name(format!("subject '{}': {e}", text.escape_debug())))
 }
 
-fn attribute(text: &str, part: &str) -> Result<Attribute, Error> {
-    let Some((key, value)) = part.split_once('=') else {
-        return Err(Error::Name(format!(
-            "subject '{text}': '{part}' is not NAME=VALUE"
-        )));
-    };
-    if value.is_empty() {
-        return Err(Error::Name(format!(
-            "subject '{text}': '{key}' has an empty value"
-        )));
+type Resolved = (ObjectIdentifier, StringKind, Option<(usize, usize)>, String);
+
+/// Resolves an attribute name (short name or dotted OID) to OID, string type and size limits.
+fn attribute_type(name: &str) -> Result<Resolved, String> {
+    if name.is_empty() {
+        return Err("an attribute name is missing before '='".into());
     }
-    let oid = match NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(key)) {
-        Some((_, oid)) => ObjectIdentifier::new(oid),
-        None if key.starts_with(|c: char| c.is_ascii_digit()) => ObjectIdentifier::new(key),
-        None => {
-            return Err(Error::Name(format!(
-                "subject '{text}': unknown attribute name '{key}'"
-            )));
+    let known = if name.starts_with(|c: char| c.is_ascii_digit()) {
+        let oid = ObjectIdentifier::new(name)
+            .map_err(|_| format!("'{name}' is not a valid dotted OID"))?;
+        match oids::by_oid(name) {
+            Some(t) => Some(t),
+            // An OID OpenSSL has no name for: UTF8String, as `string_mask = utf8only` gives it.
+            None => return Ok((oid, StringKind::Utf8, None, name.to_string())),
         }
-    }
-    .map_err(|_| Error::Name(format!("subject '{text}': '{key}' is not a valid OID")))?;
-    if oid.to_string() == "2.5.4.6" && value.len() != 2 {
-        // X.520 countryName is a two-letter ISO 3166 code (SIZE (2)); OpenSSL refuses others too.
-        return Err(Error::Name(format!(
-            "subject '{text}': C={value} must be a two-letter country code"
-        )));
-    }
-    let kind = match oid.to_string().as_str() {
-        "2.5.4.6" | "2.5.4.5" | "2.5.4.46" => StringKind::Printable,
-        "1.2.840.113549.1.9.1" | "0.9.2342.19200300.100.1.25" => StringKind::Ia5,
-        _ => StringKind::Utf8,
+    } else {
+        oids::by_short_name(name)
     };
-    Ok(Attribute {
-        oid,
-        kind,
-        value: value.to_string(),
-    })
+    let Some(t) = known else {
+        let hint = oids::ATTRIBUTES
+            .iter()
+            .find(|a| a.short_name.eq_ignore_ascii_case(name))
+            .map(|a| format!(" (did you mean '{}'?)", a.short_name))
+            .unwrap_or_default();
+        return Err(format!(
+            "unknown attribute '{name}'{hint}: use an OpenSSL short name or a dotted OID"
+        ));
+    };
+    let oid = ObjectIdentifier::new(t.oid).map_err(|e| format!("attribute {}: {e}", t.oid))?;
+    let Some(kind) = t.write.kind() else {
+        return Err(format!(
+            "{} is written as {:?}String by OpenSSL, which dbtls does not write",
+            t.short_name, t.write
+        ));
+    };
+    Ok((oid, kind, t.size_limits(), t.short_name.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flat(dn: &DistinguishedName) -> Vec<Vec<(String, StringKind, String)>> {
+        dn.rdns()
+            .iter()
+            .map(|rdn| {
+                rdn.iter()
+                    .map(|a| (a.oid.to_string(), a.kind, a.value.clone()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parses_in_the_order_given_with_openssl_string_types() {
+        let dn = parse("/C=US/ST=Oregon/L=Portland/O=My Dom, Inc./CN=alice/emailAddress=a@x.org")
+            .unwrap();
+        let f = flat(&dn);
+        assert_eq!(f.len(), 6);
+        assert_eq!(
+            f[0][0],
+            ("2.5.4.6".into(), StringKind::Printable, "US".into())
+        );
+        assert_eq!(f[3][0].2, "My Dom, Inc.");
+        assert_eq!(
+            f[4][0],
+            ("2.5.4.3".into(), StringKind::Utf8, "alice".into())
+        );
+        assert_eq!(f[5][0].1, StringKind::Ia5);
+    }
+
+    #[test]
+    fn plus_joins_a_multi_valued_rdn_and_escapes_work() {
+        let dn = parse(r"/O=a\/b\+c\\d/UID=jdoe+CN=John Doe").unwrap();
+        let f = flat(&dn);
+        assert_eq!(f[0][0].2, r"a/b+c\d");
+        assert_eq!(f[1].len(), 2);
+        assert_eq!(f[1][0].0, "0.9.2342.19200300.100.1.1");
+        assert_eq!(f[1][1].2, "John Doe");
+    }
+
+    #[test]
+    fn dotted_oids_and_trailing_slash() {
+        let f = flat(&parse("/1.2.3.4=x/2.5.4.3=y/").unwrap());
+        assert_eq!(f[0][0], ("1.2.3.4".into(), StringKind::Utf8, "x".into()));
+        assert_eq!(f[1][0].0, "2.5.4.3");
+        assert_eq!(f.len(), 2);
+    }
+
+    #[test]
+    fn malformed_subjects_say_where() {
+        for (text, needle) in [
+            ("CN=x", "starts with '/'"),
+            ("/CN", "no '='"),
+            ("/CN=", "empty value"),
+            ("/cn=x", "did you mean 'CN'"),
+            ("/Foo=x", "unknown attribute 'Foo'"),
+            ("/CN=x\\", "escapes nothing"),
+            ("/CN=x+", "followed by another attribute"),
+            ("/C=USA", "exactly 2"),
+            ("/C=U_", "PrintableString"),
+            ("/=x", "name is missing"),
+            ("/1.2.x=y", "not a valid dotted OID"),
+            ("/friendlyName=x", "BmpString"),
+            ("/", "no attribute"),
+            ("//CN=x", "two separators"),
+            ("/CN=a+/O=b", "two separators"),
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.contains(needle), "{text}: {e}");
+        }
+        assert!(
+            parse("/CN=x/O=y//")
+                .unwrap_err()
+                .to_string()
+                .contains("at character 11")
+        );
+    }
+
+    #[test]
+    fn der_sorts_members_of_a_multi_valued_rdn() {
+        let a = parse("/UID=jdoe+CN=John Doe").unwrap().to_der().unwrap();
+        let b = parse("/CN=John Doe+UID=jdoe").unwrap().to_der().unwrap();
+        assert_eq!(a, b);
+    }
 }
