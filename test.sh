@@ -23,4 +23,15 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# pkilint, the RFC 5280 certificate linter the issuance tests run (PyPI).
+if ! have lint_pkix_cert; then
+  echo "test.sh: installing pkilint"
+  python3 -m pip --version >/dev/null 2>&1 || {
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+  }
+  python3 -m pip install --quiet pkilint 2>/dev/null || python3 -m pip install --quiet --break-system-packages pkilint
+  hash -r
+fi
+
 cargo test --all-targets "$@"

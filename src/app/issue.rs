@@ -141,9 +141,11 @@ pub fn read_certs(path: &Path) -> Result<Vec<Certificate>> {
     Ok(ders.into_iter().map(Certificate::from_der).collect())
 }
 
+/// A name as MySQL's `REQUIRE SUBJECT`/`ISSUER` see it (OpenSSL 3 `X509_NAME_oneline`), escaped
+/// for the terminal.
 fn name_text(der: &[u8]) -> String {
-    match X509Name::from_der(der) {
-        Ok((_, n)) => crate::term::escape(&n.to_string()),
+    match crate::pki::oneline::entries(der) {
+        Ok(entries) => crate::term::escape(&crate::pki::oneline::openssl3(&entries)),
         Err(_) => "(malformed name)".into(),
     }
 }
