@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
-use crate::formats::{self, CertEntry, KeyEntry, Store, p12, p7b};
+use crate::formats::{self, CertEntry, KeyEntry, Store, p7b, p12};
 use crate::password::{self, PassSpec, Password, Purpose};
 use crate::pki::chain;
 use crate::pki::key::PrivateKey;
@@ -119,8 +119,9 @@ pub fn read_certs(path: &Path) -> Result<Vec<Vec<u8>>> {
                 bail!("{name}: no CERTIFICATE block in this PEM file");
             }
             for (i, c) in certs.iter().enumerate() {
-                x509_parser::parse_x509_certificate(c)
-                    .map_err(|e| anyhow::anyhow!("{name}: certificate {} is malformed: {e}", i + 1))?;
+                x509_parser::parse_x509_certificate(c).map_err(|e| {
+                    anyhow::anyhow!("{name}: certificate {} is malformed: {e}", i + 1)
+                })?;
             }
             return Ok(certs);
         }
@@ -146,11 +147,16 @@ fn read_key(input: &KeyInput) -> Result<PrivateKey> {
     let data = store::read(&input.path)?;
     let name = input.path.display();
     let pw = if keyfile::is_encrypted(&data) {
-        Some(password::read(input.passin.as_ref(), Purpose::Existing, &format!("password for {name}"))?)
+        Some(password::read(
+            input.passin.as_ref(),
+            Purpose::Existing,
+            &format!("password for {name}"),
+        )?)
     } else {
         None
     };
-    keyfile::decode_private_key(&data, pw.as_ref().map(Password::as_bytes)).with_context(|| format!("{name}"))
+    keyfile::decode_private_key(&data, pw.as_ref().map(Password::as_bytes))
+        .with_context(|| format!("{name}"))
 }
 
 /// An alias made from a certificate's CN: lowercase (Java lowercases JKS aliases), letters,
@@ -166,7 +172,11 @@ pub fn alias_from_cert(der: &[u8], fallback: &str) -> String {
         }
     }
     let out: String = out.trim_matches('-').chars().take(64).collect();
-    if out.is_empty() { fallback.to_string() } else { out }
+    if out.is_empty() {
+        fallback.to_string()
+    } else {
+        out
+    }
 }
 
 /// Makes `alias` unique among `taken` (case-insensitively): `name`, `name-2`, `name-3`, ...
@@ -191,10 +201,16 @@ fn trust_store(certs: &[Vec<u8>], base: Option<&str>) -> Store {
                 Some(b) => b.to_lowercase(),
                 None => alias_from_cert(der, "ca"),
             };
-            CertEntry { alias: unique(alias, &mut taken), der: der.clone() }
+            CertEntry {
+                alias: unique(alias, &mut taken),
+                der: der.clone(),
+            }
         })
         .collect();
-    Store { certs, ..Store::default() }
+    Store {
+        certs,
+        ..Store::default()
+    }
 }
 
 fn pem_certs(certs: &[Vec<u8>]) -> String {
@@ -235,12 +251,21 @@ pub fn export(req: &ExportRequest) -> Result<Outcome> {
                 match &req.passout {
                     Some(spec) => {
                         let pw = password::read(Some(spec), Purpose::New, "new key password")?;
-                        text.push_str(&keyfile::encrypt_pem(k, pw.as_bytes(), keyfile::Kdf::Pbkdf2)?);
-                        outcome.summary.push("private key (encrypted PKCS#8, PBKDF2-HMAC-SHA256 + AES-256-CBC)".into());
+                        text.push_str(&keyfile::encrypt_pem(
+                            k,
+                            pw.as_bytes(),
+                            keyfile::Kdf::Pbkdf2,
+                        )?);
+                        outcome.summary.push(
+                            "private key (encrypted PKCS#8, PBKDF2-HMAC-SHA256 + AES-256-CBC)"
+                                .into(),
+                        );
                     }
                     None => {
                         text.push_str(&k.to_pem());
-                        outcome.summary.push("private key (unencrypted PKCS#8)".into());
+                        outcome
+                            .summary
+                            .push("private key (unencrypted PKCS#8)".into());
                     }
                 }
             } else if req.passout.is_some() {
@@ -250,7 +275,11 @@ pub fn export(req: &ExportRequest) -> Result<Outcome> {
             (text.into_bytes(), mode)
         }
         Format::P7b { pem } => {
-            let bytes = if pem { p7b::write_pem(&certs)?.into_bytes() } else { p7b::write(&certs)? };
+            let bytes = if pem {
+                p7b::write_pem(&certs)?.into_bytes()
+            } else {
+                p7b::write(&certs)?
+            };
             (bytes, Mode::Public)
         }
         Format::Jks | Format::P12 { .. } => {
@@ -261,34 +290,56 @@ pub fn export(req: &ExportRequest) -> Result<Outcome> {
                         .as_ref()
                         .map(|a| a.to_lowercase())
                         .unwrap_or_else(|| alias_from_cert(&certs[0], "key"));
-                    Store { keys: vec![KeyEntry { alias, key, chain: certs.clone() }], ..Store::default() }
+                    Store {
+                        keys: vec![KeyEntry {
+                            alias,
+                            key,
+                            chain: certs.clone(),
+                        }],
+                        ..Store::default()
+                    }
                 }
                 None => trust_store(&certs, req.alias.as_deref()),
             };
             let pw = store_password(req.passout.as_ref(), req.format.name())?;
             let bytes = match req.format {
-                Format::P12 { legacy: true } => p12::write(&store, pw.as_bytes(), p12::Profile::Legacy)?,
-                Format::P12 { legacy: false } => p12::write(&store, pw.as_bytes(), p12::Profile::Modern)?,
+                Format::P12 { legacy: true } => {
+                    p12::write(&store, pw.as_bytes(), p12::Profile::Legacy)?
+                }
+                Format::P12 { legacy: false } => {
+                    p12::write(&store, pw.as_bytes(), p12::Profile::Modern)?
+                }
                 _ => formats::jks::write(&store, pw.as_bytes())?,
             };
             for k in &store.keys {
-                outcome.summary.push(format!("PrivateKeyEntry '{}' with a chain of {}", k.alias, k.chain.len()));
+                outcome.summary.push(format!(
+                    "PrivateKeyEntry '{}' with a chain of {}",
+                    k.alias,
+                    k.chain.len()
+                ));
             }
             for c in &store.certs {
-                outcome.summary.push(format!("trustedCertEntry '{}'", c.alias));
+                outcome
+                    .summary
+                    .push(format!("trustedCertEntry '{}'", c.alias));
             }
             (bytes, Mode::Secret)
         }
     };
     if !matches!(req.format, Format::Jks | Format::P12 { .. }) {
         for c in &certs {
-            outcome.summary.push(format!("certificate {}", crate::term::escape(&chain::describe(c))));
+            outcome.summary.push(format!(
+                "certificate {}",
+                crate::term::escape(&chain::describe(c))
+            ));
         }
     }
     let mut tx = Transaction::new(req.force);
     tx.stage(&req.out, &bytes, mode)?;
     outcome.written = tx.commit()?;
-    outcome.summary.insert(0, format!("{} {what}:", req.format.name()));
+    outcome
+        .summary
+        .insert(0, format!("{} {what}:", req.format.name()));
     Ok(outcome)
 }
 
@@ -312,8 +363,15 @@ fn bundle_readme(name: &str, certs: &[Vec<u8>]) -> String {
         pad = " ".repeat(name.len()),
     );
     for c in certs {
-        let fp: Vec<String> = Sha256::digest(c).iter().map(|b| format!("{b:02X}")).collect();
-        t.push_str(&format!("  {}\n    {}\n", crate::term::escape(&chain::describe(c)), fp.join(":")));
+        let fp: Vec<String> = Sha256::digest(c)
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        t.push_str(&format!(
+            "  {}\n    {}\n",
+            crate::term::escape(&chain::describe(c)),
+            fp.join(":")
+        ));
     }
     t
 }
@@ -325,7 +383,8 @@ fn zip_bytes(files: &[(String, Vec<u8>, Mode)]) -> Result<Vec<u8>> {
         let options = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .unix_permissions(mode.bits());
-        zip.start_file(name.as_str(), options).context("building the zip")?;
+        zip.start_file(name.as_str(), options)
+            .context("building the zip")?;
         zip.write_all(bytes).context("building the zip")?;
     }
     Ok(zip.finish().context("building the zip")?.into_inner())
@@ -336,27 +395,52 @@ fn zip_bytes(files: &[(String, Vec<u8>, Mode)]) -> Result<Vec<u8>> {
 pub fn bundle(req: &BundleRequest) -> Result<Outcome> {
     let name = &req.name;
     if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\', '\0']) {
-        bail!("--name must be a plain file name, not '{}'", crate::term::escape(name));
+        bail!(
+            "--name must be a plain file name, not '{}'",
+            crate::term::escape(name)
+        );
     }
     let mut outcome = Outcome::default();
     let certs = chain::order_all(&read_all_certs(&req.cas)?)?.certs;
     let pw = store_password(req.passout.as_ref(), "bundle")?;
     let store = trust_store(&certs, None);
     let files: Vec<(String, Vec<u8>, Mode)> = vec![
-        (format!("{name}.pem"), pem_certs(&certs).into_bytes(), Mode::Public),
+        (
+            format!("{name}.pem"),
+            pem_certs(&certs).into_bytes(),
+            Mode::Public,
+        ),
         (format!("{name}.p7b"), p7b::write(&certs)?, Mode::Public),
-        (format!("{name}.jks"), formats::jks::write(&store, pw.as_bytes())?, Mode::Secret),
-        (format!("{name}.p12"), p12::write(&store, pw.as_bytes(), p12::Profile::Modern)?, Mode::Secret),
-        ("README.txt".to_string(), bundle_readme(name, &certs).into_bytes(), Mode::Public),
+        (
+            format!("{name}.jks"),
+            formats::jks::write(&store, pw.as_bytes())?,
+            Mode::Secret,
+        ),
+        (
+            format!("{name}.p12"),
+            p12::write(&store, pw.as_bytes(), p12::Profile::Modern)?,
+            Mode::Secret,
+        ),
+        (
+            "README.txt".to_string(),
+            bundle_readme(name, &certs).into_bytes(),
+            Mode::Public,
+        ),
     ];
-    let is_zip = req.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    let is_zip = req
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
     let mut tx = Transaction::new(req.force);
     if is_zip {
         // The zip holds the key stores, so it is private like them.
         tx.stage(&req.out, &zip_bytes(&files)?, Mode::Secret)?;
     } else {
         if req.out.exists() && !req.out.is_dir() {
-            bail!("{}: not a directory (a bundle goes into a directory or a .zip file)", req.out.display());
+            bail!(
+                "{}: not a directory (a bundle goes into a directory or a .zip file)",
+                req.out.display()
+            );
         }
         for (file, bytes, mode) in &files {
             tx.stage(&req.out.join(file), bytes, *mode)?;
@@ -367,7 +451,11 @@ pub fn bundle(req: &BundleRequest) -> Result<Outcome> {
         outcome.summary.push(file.clone());
     }
     for c in &store.certs {
-        outcome.summary.push(format!("trusted '{}': {}", c.alias, crate::term::escape(&chain::describe(&c.der))));
+        outcome.summary.push(format!(
+            "trusted '{}': {}",
+            c.alias,
+            crate::term::escape(&chain::describe(&c.der))
+        ));
     }
     Ok(outcome)
 }
@@ -389,10 +477,19 @@ mod tests {
 
     #[test]
     fn zip_entries_keep_their_modes() {
-        let bytes = zip_bytes(&[("a.jks".into(), b"k".to_vec(), Mode::Secret), ("a.pem".into(), b"c".to_vec(), Mode::Public)])
-            .unwrap();
+        let bytes = zip_bytes(&[
+            ("a.jks".into(), b"k".to_vec(), Mode::Secret),
+            ("a.pem".into(), b"c".to_vec(), Mode::Public),
+        ])
+        .unwrap();
         let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        assert_eq!(z.by_name("a.jks").unwrap().unix_mode().map(|m| m & 0o777), Some(0o600));
-        assert_eq!(z.by_name("a.pem").unwrap().unix_mode().map(|m| m & 0o777), Some(0o644));
+        assert_eq!(
+            z.by_name("a.jks").unwrap().unix_mode().map(|m| m & 0o777),
+            Some(0o600)
+        );
+        assert_eq!(
+            z.by_name("a.pem").unwrap().unix_mode().map(|m| m & 0o777),
+            Some(0o644)
+        );
     }
 }

@@ -61,7 +61,10 @@ pub struct KeyArgs {
 
 impl KeyArgs {
     fn input(self) -> Option<KeyInput> {
-        self.key.map(|path| KeyInput { path, passin: self.passin })
+        self.key.map(|path| KeyInput {
+            path,
+            passin: self.passin,
+        })
     }
 }
 
@@ -135,7 +138,13 @@ pub struct BundleArgs {
     force: bool,
 }
 
-fn request(format: Format, common: CommonArgs, key: KeyArgs, passout: Option<PassSpec>, alias: Option<String>) -> ExportRequest {
+fn request(
+    format: Format,
+    common: CommonArgs,
+    key: KeyArgs,
+    passout: Option<PassSpec>,
+    alias: Option<String>,
+) -> ExportRequest {
     ExportRequest {
         format,
         out: common.out,
@@ -163,15 +172,34 @@ impl ExportArgs {
     /// Converts the arguments and runs the export.
     pub fn run(self) -> Result<ExitCode> {
         let outcome = match self.command {
-            ExportCommand::Pem(a) => export::export(&request(Format::Pem, a.common, a.key, a.passout, None))?,
-            ExportCommand::P7b(a) => {
-                let no_key = KeyArgs { key: None, passin: None };
-                export::export(&request(Format::P7b { pem: a.pem }, a.common, no_key, None, None))?
+            ExportCommand::Pem(a) => {
+                export::export(&request(Format::Pem, a.common, a.key, a.passout, None))?
             }
-            ExportCommand::Jks(a) => export::export(&request(Format::Jks, a.common, a.key, a.passout, a.alias))?,
+            ExportCommand::P7b(a) => {
+                let no_key = KeyArgs {
+                    key: None,
+                    passin: None,
+                };
+                export::export(&request(
+                    Format::P7b { pem: a.pem },
+                    a.common,
+                    no_key,
+                    None,
+                    None,
+                ))?
+            }
+            ExportCommand::Jks(a) => {
+                export::export(&request(Format::Jks, a.common, a.key, a.passout, a.alias))?
+            }
             ExportCommand::P12(a) => {
                 let s = a.store;
-                export::export(&request(Format::P12 { legacy: a.legacy }, s.common, s.key, s.passout, s.alias))?
+                export::export(&request(
+                    Format::P12 { legacy: a.legacy },
+                    s.common,
+                    s.key,
+                    s.passout,
+                    s.alias,
+                ))?
             }
             ExportCommand::Bundle(a) => export::bundle(&BundleRequest {
                 cas: a.cas,

@@ -47,7 +47,8 @@ pub const MAGIC: u32 = 0xFEED_FEED;
 /// The only JKS version written since JDK 1.2 (version 1 lacked the certificate type strings).
 pub const VERSION: u32 = 2;
 /// Sun's KeyProtector algorithm (`sun.security.provider.KeyProtector.KEY_PROTECTOR_OID`).
-pub const KEY_PROTECTOR_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.42.2.17.1.1");
+pub const KEY_PROTECTOR_OID: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.42.2.17.1.1");
 /// The string mixed into the integrity digest (`JavaKeyStore.getPreKeyedHash`).
 const WHITENER: &[u8] = b"Mighty Aphrodite";
 const TAG_KEY: u32 = 1;
@@ -66,7 +67,9 @@ pub fn is_jks(data: &[u8]) -> bool {
 fn utf16be(password: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
     let text = std::str::from_utf8(password)
         .map_err(|_| Error::Unsupported("the store password is not valid UTF-8".into()))?;
-    Ok(Zeroizing::new(text.encode_utf16().flat_map(u16::to_be_bytes).collect()))
+    Ok(Zeroizing::new(
+        text.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+    ))
 }
 
 /// Java's modified UTF-8 (`DataOutput.writeUTF`): like CESU-8, with NUL as C0 80.
@@ -96,7 +99,13 @@ fn from_modified_utf8(bytes: &[u8]) -> Result<String, Error> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let cont = |k: usize| bytes.get(i + k).copied().filter(|c| c & 0xC0 == 0x80).ok_or_else(bad);
+        let cont = |k: usize| {
+            bytes
+                .get(i + k)
+                .copied()
+                .filter(|c| c & 0xC0 == 0x80)
+                .ok_or_else(bad)
+        };
         if b & 0x80 == 0 {
             units.push(u16::from(b));
             i += 1;
@@ -104,7 +113,11 @@ fn from_modified_utf8(bytes: &[u8]) -> Result<String, Error> {
             units.push((u16::from(b & 0x1F) << 6) | u16::from(cont(1)? & 0x3F));
             i += 2;
         } else if b & 0xF0 == 0xE0 {
-            units.push((u16::from(b & 0x0F) << 12) | (u16::from(cont(1)? & 0x3F) << 6) | u16::from(cont(2)? & 0x3F));
+            units.push(
+                (u16::from(b & 0x0F) << 12)
+                    | (u16::from(cont(1)? & 0x3F) << 6)
+                    | u16::from(cont(2)? & 0x3F),
+            );
             i += 3;
         } else {
             return Err(bad());
@@ -128,14 +141,19 @@ impl Writer {
     }
     fn utf(&mut self, s: &str) -> Result<(), Error> {
         let bytes = modified_utf8(s);
-        let len = u16::try_from(bytes.len())
-            .map_err(|_| Error::Unsupported(format!("JKS: the string '{}…' is too long", s.chars().take(20).collect::<String>())))?;
+        let len = u16::try_from(bytes.len()).map_err(|_| {
+            Error::Unsupported(format!(
+                "JKS: the string '{}…' is too long",
+                s.chars().take(20).collect::<String>()
+            ))
+        })?;
         self.buf.extend_from_slice(&len.to_be_bytes());
         self.buf.extend_from_slice(&bytes);
         Ok(())
     }
     fn bytes(&mut self, b: &[u8]) -> Result<(), Error> {
-        let len = u32::try_from(b.len()).map_err(|_| Error::Unsupported("JKS: an item is too large".into()))?;
+        let len = u32::try_from(b.len())
+            .map_err(|_| Error::Unsupported("JKS: an item is too large".into()))?;
         self.u32(len);
         self.buf.extend_from_slice(b);
         Ok(())
@@ -147,7 +165,11 @@ fn keystream_xor(pw: &[u8], salt: &[u8], data: &[u8]) -> Zeroizing<Vec<u8>> {
     let mut out = Zeroizing::new(Vec::with_capacity(data.len()));
     let mut digest = salt.to_vec();
     for chunk in data.chunks(20) {
-        digest = Sha1::new().chain_update(pw).chain_update(&digest).finalize().to_vec();
+        digest = Sha1::new()
+            .chain_update(pw)
+            .chain_update(&digest)
+            .finalize()
+            .to_vec();
         out.extend(chunk.iter().zip(&digest).map(|(a, b)| a ^ b));
     }
     out
@@ -169,18 +191,32 @@ pub fn protect_key(pkcs8: &[u8], password: &[u8]) -> Result<Vec<u8>, Error> {
     getrandom::fill(&mut salt).map_err(|e| Error::Unsupported(format!("no randomness: {e}")))?;
     let mut blob = salt.to_vec();
     blob.extend_from_slice(&keystream_xor(&pw, &salt, pkcs8));
-    blob.extend_from_slice(&Sha1::new().chain_update(&*pw).chain_update(pkcs8).finalize());
-    let null = der::asn1::Null.to_der().map_err(|e| Error::Malformed(e.to_string()))?;
+    blob.extend_from_slice(
+        &Sha1::new()
+            .chain_update(&*pw)
+            .chain_update(pkcs8)
+            .finalize(),
+    );
+    let null = der::asn1::Null
+        .to_der()
+        .map_err(|e| Error::Malformed(e.to_string()))?;
     let params = der::AnyRef::from_der(&null).map_err(|e| Error::Malformed(e.to_string()))?;
     let data = OctetStringRef::new(&blob).map_err(|e| Error::Malformed(e.to_string()))?;
-    ProtectedKey { algorithm: AlgorithmIdentifierRef { oid: KEY_PROTECTOR_OID, parameters: Some(params) }, data }
-        .to_der()
-        .map_err(|e| Error::Malformed(format!("JKS: encoding the protected key: {e}")))
+    ProtectedKey {
+        algorithm: AlgorithmIdentifierRef {
+            oid: KEY_PROTECTOR_OID,
+            parameters: Some(params),
+        },
+        data,
+    }
+    .to_der()
+    .map_err(|e| Error::Malformed(format!("JKS: encoding the protected key: {e}")))
 }
 
 /// Recovers the PKCS#8 PrivateKeyInfo from a KeyProtector blob; `None` if the password is wrong.
 pub fn unprotect_key(epki: &[u8], password: &[u8]) -> Result<Option<Zeroizing<Vec<u8>>>, Error> {
-    let pk = ProtectedKey::from_der(epki).map_err(|e| Error::Malformed(format!("JKS: malformed protected key: {e}")))?;
+    let pk = ProtectedKey::from_der(epki)
+        .map_err(|e| Error::Malformed(format!("JKS: malformed protected key: {e}")))?;
     if pk.algorithm.oid != KEY_PROTECTOR_OID {
         return Err(Error::Unsupported(format!(
             "JKS: key protection {} is not Sun's KeyProtector (a JCEKS store?)",
@@ -195,13 +231,21 @@ pub fn unprotect_key(epki: &[u8], password: &[u8]) -> Result<Option<Zeroizing<Ve
     let (enc, check) = rest.split_at(rest.len() - 20);
     let pw = utf16be(password)?;
     let plain = keystream_xor(&pw, salt, enc);
-    let digest = Sha1::new().chain_update(&*pw).chain_update(&*plain).finalize();
+    let digest = Sha1::new()
+        .chain_update(&*pw)
+        .chain_update(&*plain)
+        .finalize();
     Ok((digest.as_slice() == check).then_some(plain))
 }
 
 fn digest(password: &[u8], body: &[u8]) -> Result<[u8; 20], Error> {
     let pw = utf16be(password)?;
-    Ok(Sha1::new().chain_update(&*pw).chain_update(WHITENER).chain_update(body).finalize().into())
+    Ok(Sha1::new()
+        .chain_update(&*pw)
+        .chain_update(WHITENER)
+        .chain_update(body)
+        .finalize()
+        .into())
 }
 
 fn now_ms() -> u64 {
@@ -217,7 +261,9 @@ fn now_ms() -> u64 {
 /// are an error, since Java would keep only one. Locked entries cannot be written.
 pub fn write(store: &Store, password: &[u8]) -> Result<Vec<u8>, Error> {
     if !store.locked_keys.is_empty() {
-        return Err(Error::Unsupported("JKS: a key entry without its key cannot be written".into()));
+        return Err(Error::Unsupported(
+            "JKS: a key entry without its key cannot be written".into(),
+        ));
     }
     let mut aliases: Vec<String> = Vec::new();
     let mut check_alias = |alias: &str| -> Result<String, Error> {
@@ -226,7 +272,9 @@ pub fn write(store: &Store, password: &[u8]) -> Result<Vec<u8>, Error> {
             return Err(Error::Unsupported("JKS: an alias may not be empty".into()));
         }
         if aliases.contains(&lower) {
-            return Err(Error::Unsupported(format!("JKS: alias '{lower}' is used twice (aliases are case-insensitive)")));
+            return Err(Error::Unsupported(format!(
+                "JKS: alias '{lower}' is used twice (aliases are case-insensitive)"
+            )));
         }
         aliases.push(lower.clone());
         Ok(lower)
@@ -241,13 +289,18 @@ pub fn write(store: &Store, password: &[u8]) -> Result<Vec<u8>, Error> {
     for key in &store.keys {
         let alias = check_alias(&key.alias)?;
         if key.chain.is_empty() {
-            return Err(Error::Unsupported(format!("JKS: key entry '{alias}' needs at least its certificate")));
+            return Err(Error::Unsupported(format!(
+                "JKS: key entry '{alias}' needs at least its certificate"
+            )));
         }
         w.u32(TAG_KEY);
         w.utf(&alias)?;
         w.buf.extend_from_slice(&created.to_be_bytes());
         w.bytes(&protect_key(key.key.pkcs8_der(), password)?)?;
-        w.u32(u32::try_from(key.chain.len()).map_err(|_| Error::Unsupported("JKS: chain too long".into()))?);
+        w.u32(
+            u32::try_from(key.chain.len())
+                .map_err(|_| Error::Unsupported("JKS: chain too long".into()))?,
+        );
         for cert in &key.chain {
             w.utf(CERT_TYPE)?;
             w.bytes(cert)?;
@@ -273,9 +326,11 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], Error> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| {
-            Error::Malformed("JKS: truncated file".into())
-        })?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.data.len())
+            .ok_or_else(|| Error::Malformed("JKS: truncated file".into()))?;
         let s = &self.data[self.pos..end];
         self.pos = end;
         Ok(s)
@@ -296,7 +351,10 @@ impl<'a> Cursor<'a> {
     fn cert(&mut self) -> Result<Vec<u8>, Error> {
         let kind = self.utf()?;
         if kind != CERT_TYPE {
-            return Err(Error::Unsupported(format!("JKS: certificate type '{}' is not X.509", crate::term::escape(&kind))));
+            return Err(Error::Unsupported(format!(
+                "JKS: certificate type '{}' is not X.509",
+                crate::term::escape(&kind)
+            )));
         }
         Ok(self.bytes()?.to_vec())
     }
@@ -313,7 +371,9 @@ pub fn read(data: &[u8], password: Option<&[u8]>) -> Result<Store, Error> {
         if data.starts_with(&[0xCE, 0xCE, 0xCE, 0xCE]) {
             return Err(Error::Unsupported("JCEKS key stores are not supported (convert with keytool -importkeystore -deststoretype PKCS12)".into()));
         }
-        return Err(Error::Malformed("not a JKS key store (no 0xFEEDFEED magic)".into()));
+        return Err(Error::Malformed(
+            "not a JKS key store (no 0xFEEDFEED magic)".into(),
+        ));
     }
     if data.len() < 32 {
         return Err(Error::Malformed("JKS: truncated file".into()));
@@ -322,18 +382,24 @@ pub fn read(data: &[u8], password: Option<&[u8]>) -> Result<Store, Error> {
     let mut store = Store::default();
     if let Some(pw) = password {
         if digest(pw, body)?.as_slice() != trailer {
-            return Err(Error::Password("JKS: keystore was tampered with, or password was incorrect".into()));
+            return Err(Error::Password(
+                "JKS: keystore was tampered with, or password was incorrect".into(),
+            ));
         }
         store.integrity_checked = true;
     }
     let mut c = Cursor { data: body, pos: 4 };
     let version = c.u32()?;
     if version != VERSION {
-        return Err(Error::Unsupported(format!("JKS version {version} is not supported (only 2)")));
+        return Err(Error::Unsupported(format!(
+            "JKS version {version} is not supported (only 2)"
+        )));
     }
     let count = c.u32()?;
     if count > MAX_ITEMS {
-        return Err(Error::Malformed(format!("JKS: implausible entry count {count}")));
+        return Err(Error::Malformed(format!(
+            "JKS: implausible entry count {count}"
+        )));
     }
     for _ in 0..count {
         let tag = c.u32()?;
@@ -344,7 +410,9 @@ pub fn read(data: &[u8], password: Option<&[u8]>) -> Result<Store, Error> {
                 let epki = c.bytes()?;
                 let n = c.u32()?;
                 if n > MAX_ITEMS {
-                    return Err(Error::Malformed(format!("JKS: implausible chain length {n}")));
+                    return Err(Error::Malformed(format!(
+                        "JKS: implausible chain length {n}"
+                    )));
                 }
                 let chain = (0..n).map(|_| c.cert()).collect::<Result<Vec<_>, _>>()?;
                 let plain = match password {
@@ -353,8 +421,12 @@ pub fn read(data: &[u8], password: Option<&[u8]>) -> Result<Store, Error> {
                 };
                 match plain {
                     Some(pkcs8) => {
-                        let key = PrivateKey::from_pkcs8_der(&pkcs8)
-                            .map_err(|e| Error::Unsupported(format!("JKS: key entry '{}': {e}", crate::term::escape(&alias))))?;
+                        let key = PrivateKey::from_pkcs8_der(&pkcs8).map_err(|e| {
+                            Error::Unsupported(format!(
+                                "JKS: key entry '{}': {e}",
+                                crate::term::escape(&alias)
+                            ))
+                        })?;
                         store.keys.push(KeyEntry { alias, key, chain });
                     }
                     None => store.locked_keys.push(LockedKeyEntry { alias, chain }),
@@ -366,12 +438,18 @@ pub fn read(data: &[u8], password: Option<&[u8]>) -> Result<Store, Error> {
                 let der = c.cert()?;
                 store.certs.push(CertEntry { alias, der });
             }
-            TAG_SECRET => return Err(Error::Unsupported("JKS: secret-key entries (JCEKS) are not supported".into())),
+            TAG_SECRET => {
+                return Err(Error::Unsupported(
+                    "JKS: secret-key entries (JCEKS) are not supported".into(),
+                ));
+            }
             other => return Err(Error::Malformed(format!("JKS: unknown entry tag {other}"))),
         }
     }
     if c.pos != body.len() {
-        return Err(Error::Malformed("JKS: trailing bytes after the entries".into()));
+        return Err(Error::Malformed(
+            "JKS: trailing bytes after the entries".into(),
+        ));
     }
     Ok(store)
 }
@@ -384,8 +462,15 @@ mod tests {
     fn sample() -> (Store, Vec<Vec<u8>>) {
         let (chain, key) = three();
         let store = Store {
-            keys: vec![KeyEntry { alias: "Client".into(), key, chain: chain.clone() }],
-            certs: vec![CertEntry { alias: "root".into(), der: chain[2].clone() }],
+            keys: vec![KeyEntry {
+                alias: "Client".into(),
+                key,
+                chain: chain.clone(),
+            }],
+            certs: vec![CertEntry {
+                alias: "root".into(),
+                der: chain[2].clone(),
+            }],
             ..Store::default()
         };
         (store, chain)
@@ -399,7 +484,10 @@ mod tests {
         let back = read(&bytes, Some(b"changeit")).unwrap();
         assert!(back.integrity_checked);
         assert_eq!(back.keys.len(), 1);
-        assert_eq!(back.keys[0].alias, "client", "aliases are written lowercase");
+        assert_eq!(
+            back.keys[0].alias, "client",
+            "aliases are written lowercase"
+        );
         assert_eq!(back.keys[0].chain, chain);
         assert_eq!(back.keys[0].key.pkcs8_der(), store.keys[0].key.pkcs8_der());
         assert_eq!(back.certs[0].der, chain[2]);
@@ -415,10 +503,16 @@ mod tests {
     fn wrong_password_and_tampering_are_detected() {
         let (store, _) = sample();
         let mut bytes = write(&store, b"changeit").unwrap();
-        assert!(matches!(read(&bytes, Some(b"wrong")), Err(Error::Password(_))));
+        assert!(matches!(
+            read(&bytes, Some(b"wrong")),
+            Err(Error::Password(_))
+        ));
         let mid = bytes.len() / 2;
         bytes[mid] ^= 1;
-        assert!(matches!(read(&bytes, Some(b"changeit")), Err(Error::Password(_))));
+        assert!(matches!(
+            read(&bytes, Some(b"changeit")),
+            Err(Error::Password(_))
+        ));
     }
 
     #[test]
@@ -426,7 +520,13 @@ mod tests {
         let (store, _) = sample();
         let pkcs8 = store.keys[0].key.pkcs8_der();
         let epki = protect_key(pkcs8, "pässword".as_bytes()).unwrap();
-        assert_eq!(unprotect_key(&epki, "pässword".as_bytes()).unwrap().unwrap().as_slice(), pkcs8);
+        assert_eq!(
+            unprotect_key(&epki, "pässword".as_bytes())
+                .unwrap()
+                .unwrap()
+                .as_slice(),
+            pkcs8
+        );
         assert!(unprotect_key(&epki, b"other").unwrap().is_none());
         // Not PKCS#8 (e.g. a PKCS#1 RSA key): refused before writing.
         assert!(protect_key(&[0x30, 0x03, 0x02, 0x01, 0x00], b"pw").is_err());
@@ -448,7 +548,16 @@ mod tests {
     fn duplicate_aliases_differing_in_case_are_refused() {
         let (chain, _) = three();
         let store = Store {
-            certs: vec![CertEntry { alias: "CA".into(), der: chain[2].clone() }, CertEntry { alias: "ca".into(), der: chain[1].clone() }],
+            certs: vec![
+                CertEntry {
+                    alias: "CA".into(),
+                    der: chain[2].clone(),
+                },
+                CertEntry {
+                    alias: "ca".into(),
+                    der: chain[1].clone(),
+                },
+            ],
             ..Store::default()
         };
         assert!(write(&store, b"pw").is_err());

@@ -17,7 +17,8 @@
 //! `pkcs12 -export -nokeys` has that problem; `-jdktrust` arrived in 3.2).
 
 use p12_keystore::{
-    Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, Pkcs12Archive, PrivateKeyChain,
+    Certificate, EncryptionAlgorithm, KeyStore, KeyStoreEntry, MacAlgorithm, Pkcs12Archive,
+    PrivateKeyChain,
 };
 use sha1::{Digest, Sha1};
 
@@ -40,11 +41,13 @@ pub enum Profile {
 }
 
 fn password_str(password: &[u8]) -> Result<&str, Error> {
-    std::str::from_utf8(password).map_err(|_| Error::Unsupported("the PKCS#12 password is not valid UTF-8".into()))
+    std::str::from_utf8(password)
+        .map_err(|_| Error::Unsupported("the PKCS#12 password is not valid UTF-8".into()))
 }
 
 fn cert(der: &[u8]) -> Result<Certificate, Error> {
-    Certificate::from_der(der).map_err(|e| Error::Unsupported(format!("PKCS#12: malformed certificate: {e}")))
+    Certificate::from_der(der)
+        .map_err(|e| Error::Unsupported(format!("PKCS#12: malformed certificate: {e}")))
 }
 
 /// Writes `store` as PKCS#12 protected by `password` with the given profile.
@@ -52,7 +55,9 @@ fn cert(der: &[u8]) -> Result<Certificate, Error> {
 /// Each key's localKeyId is the SHA-1 of its leaf certificate, as OpenSSL sets it.
 pub fn write(store: &Store, password: &[u8], profile: Profile) -> Result<Vec<u8>, Error> {
     if !store.locked_keys.is_empty() {
-        return Err(Error::Unsupported("PKCS#12: a key entry without its key cannot be written".into()));
+        return Err(Error::Unsupported(
+            "PKCS#12: a key entry without its key cannot be written".into(),
+        ));
     }
     let pw = password_str(password)?;
     let mut ks = KeyStore::new();
@@ -61,30 +66,49 @@ pub fn write(store: &Store, password: &[u8], profile: Profile) -> Result<Vec<u8>
         // Java's PKCS12KeyStore treats aliases case-insensitively too.
         let lower = alias.to_lowercase();
         if alias.is_empty() || seen.contains(&lower) {
-            return Err(Error::Unsupported(format!("PKCS#12: alias '{alias}' is empty or used twice")));
+            return Err(Error::Unsupported(format!(
+                "PKCS#12: alias '{alias}' is empty or used twice"
+            )));
         }
         seen.push(lower);
         Ok(())
     };
     for key in &store.keys {
         unique(&key.alias)?;
-        let leaf = key
-            .chain
-            .first()
-            .ok_or_else(|| Error::Unsupported(format!("PKCS#12: key entry '{}' has no certificate", key.alias)))?;
+        let leaf = key.chain.first().ok_or_else(|| {
+            Error::Unsupported(format!(
+                "PKCS#12: key entry '{}' has no certificate",
+                key.alias
+            ))
+        })?;
         let local_key_id = Sha1::digest(leaf).to_vec();
         let pk = p12_keystore::PrivateKey::from_der(key.key.pkcs8_der())
             .map_err(|e| Error::Unsupported(format!("PKCS#12: key '{}': {e}", key.alias)))?;
-        let chain = key.chain.iter().map(|c| cert(c)).collect::<Result<Vec<_>, _>>()?;
-        ks.add_entry(&key.alias, KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, pk, chain)));
+        let chain = key
+            .chain
+            .iter()
+            .map(|c| cert(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        ks.add_entry(
+            &key.alias,
+            KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(local_key_id, pk, chain)),
+        );
     }
     for c in &store.certs {
         unique(&c.alias)?;
         ks.add_entry(&c.alias, KeyStoreEntry::Certificate(cert(&c.der)?));
     }
     let (enc, mac, iterations) = match profile {
-        Profile::Modern => (EncryptionAlgorithm::PbeWithHmacSha256AndAes256, MacAlgorithm::HmacSha256, MODERN_ITERATIONS),
-        Profile::Legacy => (EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc, MacAlgorithm::HmacSha1, LEGACY_ITERATIONS),
+        Profile::Modern => (
+            EncryptionAlgorithm::PbeWithHmacSha256AndAes256,
+            MacAlgorithm::HmacSha256,
+            MODERN_ITERATIONS,
+        ),
+        Profile::Legacy => (
+            EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc,
+            MacAlgorithm::HmacSha1,
+            LEGACY_ITERATIONS,
+        ),
     };
     ks.writer(pw)
         .encryption_algorithm(enc)
@@ -101,7 +125,8 @@ pub fn is_p12(data: &[u8]) -> bool {
     // PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }
     der::AnyRef::from_der(data).is_ok_and(|seq| {
         seq.tag() == der::Tag::Sequence
-            && der::SliceReader::new(seq.value()).is_ok_and(|mut r| r.decode::<u8>().is_ok_and(|v| v == 3))
+            && der::SliceReader::new(seq.value())
+                .is_ok_and(|mut r| r.decode::<u8>().is_ok_and(|v| v == 3))
     })
 }
 
@@ -115,12 +140,21 @@ pub fn read(data: &[u8], password: &[u8]) -> Result<Store, Error> {
     let pw = password_str(password)?;
     let archive = Pkcs12Archive::from_pkcs12(data, pw).map_err(|e| match e {
         p12_keystore::error::Error::MacError(_) | p12_keystore::error::Error::UnpadError => {
-            Error::Password("PKCS#12: MAC check failed: wrong password, or the file is damaged".into())
+            Error::Password(
+                "PKCS#12: MAC check failed: wrong password, or the file is damaged".into(),
+            )
         }
         other => Error::Malformed(format!("PKCS#12: {other}")),
     })?;
-    let mut store = Store { integrity_checked: true, ..Store::default() };
-    let all: Vec<Vec<u8>> = archive.certs.iter().map(|c| c.cert.as_der().to_vec()).collect();
+    let mut store = Store {
+        integrity_checked: true,
+        ..Store::default()
+    };
+    let all: Vec<Vec<u8>> = archive
+        .certs
+        .iter()
+        .map(|c| c.cert.as_der().to_vec())
+        .collect();
     let mut in_chain = vec![false; all.len()];
     for (n, bag) in archive.keys.iter().enumerate() {
         let key = PrivateKey::from_pkcs8_der(bag.key.as_der())
@@ -130,16 +164,25 @@ pub fn read(data: &[u8], password: &[u8]) -> Result<Store, Error> {
         let leaf = archive
             .certs
             .iter()
-            .position(|c| c.local_key_id.is_some() && c.local_key_id.as_deref() == bag.local_key_id.as_ref().map(|k| k.as_ref()))
+            .position(|c| {
+                c.local_key_id.is_some()
+                    && c.local_key_id.as_deref() == bag.local_key_id.as_ref().map(|k| k.as_ref())
+            })
             .or_else(|| {
                 all.iter().position(|d| {
-                    x509_parser::parse_x509_certificate(d).is_ok_and(|(_, c)| c.public_key().raw == spki.as_slice())
+                    x509_parser::parse_x509_certificate(d)
+                        .is_ok_and(|(_, c)| c.public_key().raw == spki.as_slice())
                 })
             });
         let chain = match leaf {
             Some(i) => {
                 let mut pool = vec![all[i].clone()];
-                pool.extend(all.iter().enumerate().filter(|(j, _)| *j != i && !archive.certs[*j].trusted).map(|(_, d)| d.clone()));
+                pool.extend(
+                    all.iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i && !archive.certs[*j].trusted)
+                        .map(|(_, d)| d.clone()),
+                );
                 crate::pki::chain::order_for_key(&pool, &spki)
                     .map(|o| o.certs)
                     .unwrap_or_else(|_| vec![all[i].clone()])
@@ -151,13 +194,22 @@ pub fn read(data: &[u8], password: &[u8]) -> Result<Store, Error> {
                 in_chain[j] = true;
             }
         }
-        let alias = bag.friendly_name.clone().unwrap_or_else(|| format!("key{}", n + 1));
+        let alias = bag
+            .friendly_name
+            .clone()
+            .unwrap_or_else(|| format!("key{}", n + 1));
         store.keys.push(KeyEntry { alias, key, chain });
     }
     for (j, bag) in archive.certs.iter().enumerate() {
         if bag.trusted || !in_chain[j] {
-            let alias = bag.friendly_name.clone().unwrap_or_else(|| format!("cert{}", j + 1));
-            store.certs.push(CertEntry { alias, der: all[j].clone() });
+            let alias = bag
+                .friendly_name
+                .clone()
+                .unwrap_or_else(|| format!("cert{}", j + 1));
+            store.certs.push(CertEntry {
+                alias,
+                der: all[j].clone(),
+            });
         }
     }
     Ok(store)
@@ -172,7 +224,14 @@ mod tests {
     fn keystore_and_truststore_round_trip_both_profiles() {
         let (chain, key) = three();
         let pkcs8 = key.pkcs8_der().to_vec();
-        let store = Store { keys: vec![KeyEntry { alias: "client".into(), key, chain: chain.clone() }], ..Store::default() };
+        let store = Store {
+            keys: vec![KeyEntry {
+                alias: "client".into(),
+                key,
+                chain: chain.clone(),
+            }],
+            ..Store::default()
+        };
         for profile in [Profile::Legacy, Profile::Modern] {
             let bytes = write(&store, b"s3cret", profile).unwrap();
             assert!(is_p12(&bytes));
@@ -185,7 +244,14 @@ mod tests {
             assert!(matches!(read(&bytes, b"wrong"), Err(Error::Password(_))));
         }
         let trust = Store {
-            certs: chain.iter().enumerate().map(|(i, d)| CertEntry { alias: format!("c{i}"), der: d.clone() }).collect(),
+            certs: chain
+                .iter()
+                .enumerate()
+                .map(|(i, d)| CertEntry {
+                    alias: format!("c{i}"),
+                    der: d.clone(),
+                })
+                .collect(),
             ..Store::default()
         };
         let back = read(&write(&trust, b"pw", Profile::Legacy).unwrap(), b"pw").unwrap();

@@ -39,7 +39,10 @@ pub fn write(certs: &[Vec<u8>]) -> Result<Vec<u8>, Error> {
             .map_err(|e| Error::Unsupported(format!("certificate {} is malformed: {e}", i + 1)))?;
         set.extend_from_slice(der);
     }
-    let oid = |o: ObjectIdentifier| o.to_der().map_err(|e| Error::Malformed(format!("encoding an OID: {e}")));
+    let oid = |o: ObjectIdentifier| {
+        o.to_der()
+            .map_err(|e| Error::Malformed(format!("encoding an OID: {e}")))
+    };
     let mut signed = Vec::new();
     signed.extend_from_slice(&[0x02, 0x01, 0x01]); // version CMSVersion ::= 1
     signed.extend_from_slice(&[0x31, 0x00]); // digestAlgorithms: empty SET
@@ -78,7 +81,10 @@ pub fn read(data: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     };
     let ci = ContentInfo::from_der(&der).map_err(malformed)?;
     if ci.content_type != ID_SIGNED_DATA {
-        return Err(malformed(format!("content type {} is not signedData", ci.content_type)));
+        return Err(malformed(format!(
+            "content type {} is not signedData",
+            ci.content_type
+        )));
     }
     // Full structural check with cms (its certificate order is sorted, so it is not used).
     ci.content.decode_as::<SignedData>().map_err(malformed)?;
@@ -89,7 +95,10 @@ pub fn read(data: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
     for _ in 0..3 {
         reader.tlv_bytes().map_err(malformed)?;
     }
-    let certs_tag = Tag::ContextSpecific { constructed: true, number: TagNumber(0) };
+    let certs_tag = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(0),
+    };
     if !reader.is_finished() && Tag::peek(&reader).map_err(malformed)? == certs_tag {
         let header = der::Header::decode(&mut reader).map_err(malformed)?;
         let body = reader.read_slice(header.length()).map_err(malformed)?;
@@ -132,6 +141,11 @@ mod tests {
         assert!(read(b"not a p7b").is_err());
         assert!(write(&[b"junk".to_vec()]).is_err());
         let cert_pem = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-        assert!(read(cert_pem.as_bytes()).unwrap_err().to_string().contains("CERTIFICATE"));
+        assert!(
+            read(cert_pem.as_bytes())
+                .unwrap_err()
+                .to_string()
+                .contains("CERTIFICATE")
+        );
     }
 }

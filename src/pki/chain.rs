@@ -50,7 +50,8 @@ pub fn describe(der: &[u8]) -> String {
 
 /// Whether `issuer` issued `child`: names match and `issuer`'s key verifies `child`'s signature.
 fn issued(issuer: &X509Certificate<'_>, child: &X509Certificate<'_>) -> bool {
-    issuer.subject().as_raw() == child.issuer().as_raw() && child.verify_signature(Some(issuer.public_key())).is_ok()
+    issuer.subject().as_raw() == child.issuer().as_raw()
+        && child.verify_signature(Some(issuer.public_key())).is_ok()
 }
 
 /// Whether `cert` is self-issued (a root, or a self-signed leaf): its own issuer.
@@ -93,20 +94,28 @@ pub fn order_for_key(certs: &[Vec<u8>], key_spki: &[u8]) -> Result<Ordered, Erro
     if parsed.is_empty() {
         return Err(Error::Cert("no certificate was given".into()));
     }
-    let matching: Vec<usize> = (0..parsed.len()).filter(|&i| parsed[i].cert.public_key().raw == key_spki).collect();
-    let issues_other = |i: usize| (0..parsed.len()).any(|j| j != i && issued(&parsed[i].cert, &parsed[j].cert));
+    let matching: Vec<usize> = (0..parsed.len())
+        .filter(|&i| parsed[i].cert.public_key().raw == key_spki)
+        .collect();
+    let issues_other =
+        |i: usize| (0..parsed.len()).any(|j| j != i && issued(&parsed[i].cert, &parsed[j].cert));
     let leaf = match matching.iter().copied().find(|&i| !issues_other(i)) {
         Some(i) => i,
         None => {
-            let leaves: Vec<String> =
-                (0..parsed.len()).filter(|&i| !issues_other(i)).map(|i| parsed[i].cert.subject().to_string()).collect();
+            let leaves: Vec<String> = (0..parsed.len())
+                .filter(|&i| !issues_other(i))
+                .map(|i| parsed[i].cert.subject().to_string())
+                .collect();
             return Err(Error::Key(match matching.first() {
                 Some(&i) => format!(
                     "the key belongs to '{}', which issued another given certificate, not to the leaf '{}'",
                     parsed[i].cert.subject(),
                     leaves.join("', '")
                 ),
-                None => format!("the key does not match the leaf certificate '{}'", leaves.join("', '")),
+                None => format!(
+                    "the key does not match the leaf certificate '{}'",
+                    leaves.join("', '")
+                ),
             }));
         }
     };
@@ -122,7 +131,10 @@ pub fn order_for_key(certs: &[Vec<u8>], key_spki: &[u8]) -> Result<Ordered, Erro
     }
     for (i, p) in parsed.iter().enumerate() {
         if !used[i] {
-            out.warnings.push(format!("'{}' is not in the chain of the key's certificate; left out", p.cert.subject()));
+            out.warnings.push(format!(
+                "'{}' is not in the chain of the key's certificate; left out",
+                p.cert.subject()
+            ));
         }
     }
     Ok(out)
@@ -135,7 +147,8 @@ pub fn order_for_key(certs: &[Vec<u8>], key_spki: &[u8]) -> Result<Ordered, Erro
 pub fn order_all(certs: &[Vec<u8>]) -> Result<Ordered, Error> {
     let parsed = parse_all(certs)?;
     let n = parsed.len();
-    let issues_other = |i: usize| (0..n).any(|j| j != i && issued(&parsed[i].cert, &parsed[j].cert));
+    let issues_other =
+        |i: usize| (0..n).any(|j| j != i && issued(&parsed[i].cert, &parsed[j].cert));
     let mut used = vec![false; n];
     let mut out = Ordered::default();
     for i in 0..n {
@@ -155,7 +168,13 @@ pub fn order_all(certs: &[Vec<u8>]) -> Result<Ordered, Error> {
 /// The subject commonName of a certificate, if it has one that is a string.
 pub fn common_name(der: &[u8]) -> Option<String> {
     let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let cn = cert.subject().iter_common_name().next()?.as_str().ok()?.to_string();
+    let cn = cert
+        .subject()
+        .iter_common_name()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_string();
     Some(cn)
 }
 
@@ -170,7 +189,10 @@ pub(crate) mod fixtures {
     fn make(cn: &str, profile: Profile, key: &PrivateKey, signer: Signer<'_>) -> Vec<u8> {
         let spec = CertSpec {
             profile,
-            subject_der: DistinguishedName::common_name(cn).unwrap().to_der().unwrap(),
+            subject_der: DistinguishedName::common_name(cn)
+                .unwrap()
+                .to_der()
+                .unwrap(),
             public_key_der: key.public_key_der(),
             sans: Vec::new(),
             validity: Validity::days_from(time::OffsetDateTime::now_utc(), 30),
@@ -182,10 +204,20 @@ pub(crate) mod fixtures {
     /// A leaf (client), intermediate and root, leaf first, with the leaf's key.
     pub(crate) fn three() -> (Vec<Vec<u8>>, PrivateKey) {
         let root_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
-        let root = make("Root", Profile::Ca { path_len: None }, &root_key, Signer::SelfSigned(&root_key));
+        let root = make(
+            "Root",
+            Profile::Ca { path_len: None },
+            &root_key,
+            Signer::SelfSigned(&root_key),
+        );
         let root_issuer = Issuer::new(cert::Certificate::from_der(root.clone()), root_key).unwrap();
         let int_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
-        let int = make("Int", Profile::Intermediate { path_len: Some(0) }, &int_key, Signer::Ca(&root_issuer));
+        let int = make(
+            "Int",
+            Profile::Intermediate { path_len: Some(0) },
+            &int_key,
+            Signer::Ca(&root_issuer),
+        );
         let int_issuer = Issuer::new(cert::Certificate::from_der(int.clone()), int_key).unwrap();
         let leaf_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
         let leaf = make("Leaf", Profile::Client, &leaf_key, Signer::Ca(&int_issuer));
@@ -202,7 +234,12 @@ mod tests {
     #[test]
     fn orders_by_signature_not_argument_order() {
         let (chain, key) = three();
-        let shuffled = vec![chain[2].clone(), chain[0].clone(), chain[1].clone(), chain[2].clone()];
+        let shuffled = vec![
+            chain[2].clone(),
+            chain[0].clone(),
+            chain[1].clone(),
+            chain[2].clone(),
+        ];
         let o = order_for_key(&shuffled, &key.public_key_der()).unwrap();
         assert_eq!(o.certs, chain);
         assert!(o.warnings.is_empty(), "{:?}", o.warnings);
@@ -214,7 +251,11 @@ mod tests {
         let (chain, key) = three();
         let o = order_for_key(&chain[..2], &key.public_key_der()).unwrap();
         assert_eq!(o.certs.len(), 2);
-        assert!(o.warnings[0].contains("incomplete chain"), "{:?}", o.warnings);
+        assert!(
+            o.warnings[0].contains("incomplete chain"),
+            "{:?}",
+            o.warnings
+        );
         let other = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
         let err = order_for_key(&chain, &other.public_key_der()).unwrap_err();
         assert!(err.to_string().contains("does not match the leaf"), "{err}");
