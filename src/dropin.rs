@@ -4,6 +4,4 @@ use std::process::ExitCode;
 /// The name that selects drop-in mode.
 pub const PROGRAM: &str = "mysql_ssl_rsa_setup";
 /// Runs as mysql_ssl_rsa_setup.
-pub fn main(_args: Vec<OsString>) -> ExitCode {
-    ExitCode::from(1)
-}
+pub fn main(_args: Vec<OsString>) -> ExitCode { ExitCode::from(1) }
