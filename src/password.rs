@@ -86,7 +86,10 @@ impl std::str::FromStr for PassSpec {
             "pass" => Ok(PassSpec::Pass(Zeroizing::new(rest.to_string()))),
             "env" if !rest.is_empty() => Ok(PassSpec::Env(rest.to_string())),
             "file" if !rest.is_empty() => Ok(PassSpec::File(PathBuf::from(rest))),
-            "fd" => rest.parse().map(PassSpec::Fd).map_err(|_| "fd: needs a file descriptor number".to_string()),
+            "fd" => rest
+                .parse()
+                .map(PassSpec::Fd)
+                .map_err(|_| "fd: needs a file descriptor number".to_string()),
             _ => Err("a password spec is pass:TEXT, env:VAR, file:PATH, fd:N or stdin".into()),
         }
     }
@@ -122,13 +125,16 @@ pub fn read(spec: Option<&PassSpec>, purpose: Purpose, label: &str) -> Result<Pa
             Err(_) => bail!("password environment variable {var} is not set"),
         },
         Some(PassSpec::File(path)) => {
-            let file = std::fs::File::open(path)
-                .map_err(|e| crate::store::Error { path: path.clone(), reason: e.to_string().to_lowercase() })?;
+            let file = std::fs::File::open(path).map_err(|e| crate::store::Error {
+                path: path.clone(),
+                reason: e.to_string().to_lowercase(),
+            })?;
             first_line(file, &path.display().to_string())?
         }
         Some(PassSpec::Fd(n)) => {
             let path = PathBuf::from(format!("/dev/fd/{n}"));
-            let file = std::fs::File::open(&path).with_context(|| format!("password fd:{n} is not open"))?;
+            let file = std::fs::File::open(&path)
+                .with_context(|| format!("password fd:{n} is not open"))?;
             first_line(file, &format!("fd:{n}"))?
         }
         Some(PassSpec::Stdin) => first_line(std::io::stdin().lock(), "standard input")?,
@@ -145,18 +151,26 @@ pub fn read(spec: Option<&PassSpec>, purpose: Purpose, label: &str) -> Result<Pa
 fn prompt(purpose: Purpose, label: &str) -> Result<Password> {
     let has_tty = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     if !has_tty || std::fs::File::open("/dev/tty").is_err() {
-        let flag = if purpose == Purpose::New { "--passout" } else { "--passin" };
-        bail!("{label}: a password is needed and there is no terminal to ask on (give {flag} pass:|env:|file:|fd:|stdin)");
+        let flag = if purpose == Purpose::New {
+            "--passout"
+        } else {
+            "--passin"
+        };
+        bail!(
+            "{label}: a password is needed and there is no terminal to ask on (give {flag} pass:|env:|file:|fd:|stdin)"
+        );
     }
     let first = Password::new(
-        rpassword::prompt_password(format!("{label}: ")).context("reading the password from the terminal")?,
+        rpassword::prompt_password(format!("{label}: "))
+            .context("reading the password from the terminal")?,
     );
     if purpose == Purpose::New {
         if first.is_empty() {
             bail!("{label}: an empty password is not allowed");
         }
         let again = Password::new(
-            rpassword::prompt_password(format!("{label} (again): ")).context("reading the password from the terminal")?,
+            rpassword::prompt_password(format!("{label} (again): "))
+                .context("reading the password from the terminal")?,
         );
         if again.as_bytes() != first.as_bytes() {
             bail!("{label}: the two passwords differ");
@@ -173,7 +187,10 @@ mod tests {
     fn specs_parse_and_never_echo_the_secret() {
         let spec: PassSpec = "pass:hunter2".parse().unwrap();
         assert!(!format!("{spec:?}").contains("hunter2"));
-        assert_eq!("env:X".parse::<PassSpec>().unwrap(), PassSpec::Env("X".into()));
+        assert_eq!(
+            "env:X".parse::<PassSpec>().unwrap(),
+            PassSpec::Env("X".into())
+        );
         assert_eq!("fd:3".parse::<PassSpec>().unwrap(), PassSpec::Fd(3));
         assert_eq!("stdin".parse::<PassSpec>().unwrap(), PassSpec::Stdin);
         let err = "hunter2".parse::<PassSpec>().unwrap_err();

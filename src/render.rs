@@ -41,7 +41,8 @@ pub fn render(snippet: Snippet, datadir: &Path) -> Result<String> {
             .context("template syntax")?,
     );
     let (name, source) = snippet.template();
-    env.add_template(name, source).context("loading the template")?;
+    env.add_template(name, source)
+        .context("loading the template")?;
     let file = |n: &str| datadir.join(n).display().to_string();
     let text = env
         .get_template(name)
@@ -66,12 +67,25 @@ mod tests {
 
     #[test]
     fn every_snippet_renders_absolute_paths() {
-        for s in [Snippet::Mysql, Snippet::Mariadb, Snippet::Tidb, Snippet::Client] {
+        for s in [
+            Snippet::Mysql,
+            Snippet::Mariadb,
+            Snippet::Tidb,
+            Snippet::Client,
+        ] {
             let text = render(s, Path::new("/var/lib/mysql")).unwrap();
             assert!(text.contains("/var/lib/mysql/ca.pem"), "{text}");
             assert!(text.ends_with('\n'));
         }
-        assert!(render(Snippet::Tidb, Path::new("/d")).unwrap().contains("ssl-key = \"/d/server-key.pem\""));
-        assert!(render(Snippet::Client, Path::new("/d")).unwrap().contains("ssl-mode=VERIFY_IDENTITY"));
+        assert!(
+            render(Snippet::Tidb, Path::new("/d"))
+                .unwrap()
+                .contains("ssl-key = \"/d/server-key.pem\"")
+        );
+        assert!(
+            render(Snippet::Client, Path::new("/d"))
+                .unwrap()
+                .contains("ssl-mode=VERIFY_IDENTITY")
+        );
     }
 }

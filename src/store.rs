@@ -38,10 +38,16 @@ impl Error {
             _ => {
                 // io::Error's Display ends with " (os error N)"; keep only the words.
                 let text = err.to_string();
-                text.split(" (os error").next().unwrap_or(&text).to_lowercase()
+                text.split(" (os error")
+                    .next()
+                    .unwrap_or(&text)
+                    .to_lowercase()
             }
         };
-        Error { path: path.to_path_buf(), reason }
+        Error {
+            path: path.to_path_buf(),
+            reason,
+        }
     }
 }
 
@@ -90,7 +96,12 @@ pub struct Transaction {
 impl Transaction {
     /// Opens a transaction; with `force`, existing files may be replaced.
     pub fn new(force: bool) -> Transaction {
-        Transaction { force, owner: None, staged: Vec::new(), created_dirs: Vec::new() }
+        Transaction {
+            force,
+            owner: None,
+            staged: Vec::new(),
+            created_dirs: Vec::new(),
+        }
     }
 
     /// Every file written will be chowned to `owner`.
@@ -118,9 +129,10 @@ impl Transaction {
     /// Whether `path` may be written by this transaction (absent, or `force`).
     pub fn check_writable(&self, path: &Path) -> Result<(), Error> {
         match fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_dir() => {
-                Err(Error { path: path.to_path_buf(), reason: "is a directory".into() })
-            }
+            Ok(meta) if meta.is_dir() => Err(Error {
+                path: path.to_path_buf(),
+                reason: "is a directory".into(),
+            }),
             Ok(_) if !self.force => Err(Error {
                 path: path.to_path_buf(),
                 reason: "already exists (use --force to replace it)".into(),
@@ -136,21 +148,36 @@ impl Transaction {
 
     /// Like [`Transaction::stage`], but may replace an existing file even without `force`
     /// (for files a command always regenerates, e.g. setup's stale ca-key.pem).
-    pub fn stage_replacing(&mut self, path: &Path, bytes: &[u8], mode: Mode, replace: bool) -> Result<(), Error> {
+    pub fn stage_replacing(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        mode: Mode,
+        replace: bool,
+    ) -> Result<(), Error> {
         if !replace {
             self.check_writable(path)?;
         } else if path.is_dir() {
-            return Err(Error { path: path.to_path_buf(), reason: "is a directory".into() });
+            return Err(Error {
+                path: path.to_path_buf(),
+                reason: "is a directory".into(),
+            });
         }
         if self.staged.iter().any(|s| s.path == path) {
-            return Err(Error { path: path.to_path_buf(), reason: "named twice as an output".into() });
+            return Err(Error {
+                path: path.to_path_buf(),
+                reason: "named twice as an output".into(),
+            });
         }
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
         self.ensure_dir(&dir)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         // tempfile opens with O_CREAT|O_EXCL and mode 0600: a key is never readable by others,
         // not even for a moment.
         let mut temp = tempfile::Builder::new()
@@ -160,13 +187,20 @@ impl Transaction {
             .map_err(|e| Error::io(&dir, &e))?;
         let fail = |e: io::Error| Error::io(path, &e);
         // fchmod is not subject to the umask, so the final mode is exact.
-        temp.as_file().set_permissions(Permissions::from_mode(mode.bits())).map_err(fail)?;
+        temp.as_file()
+            .set_permissions(Permissions::from_mode(mode.bits()))
+            .map_err(fail)?;
         if let Some(owner) = self.owner {
-            std::os::unix::fs::fchown(temp.as_file(), Some(owner.uid), Some(owner.gid)).map_err(fail)?;
+            std::os::unix::fs::fchown(temp.as_file(), Some(owner.uid), Some(owner.gid))
+                .map_err(fail)?;
         }
         temp.write_all(bytes).map_err(fail)?;
         temp.as_file().sync_all().map_err(fail)?;
-        self.staged.push(Staged { path: path.to_path_buf(), temp, replace: replace || self.force });
+        self.staged.push(Staged {
+            path: path.to_path_buf(),
+            temp,
+            replace: replace || self.force,
+        });
         Ok(())
     }
 
@@ -220,7 +254,11 @@ impl Transaction {
         dirs.sort();
         dirs.dedup();
         for d in dirs {
-            let d = if d.as_os_str().is_empty() { PathBuf::from(".") } else { d };
+            let d = if d.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                d
+            };
             if let Ok(f) = File::open(&d) {
                 let _ = f.sync_all();
             }
@@ -245,7 +283,10 @@ impl Drop for Transaction {
 }
 
 fn backup_name(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut rnd = [0u8; 6];
     let _ = getrandom::fill(&mut rnd);
     let tag: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
@@ -273,13 +314,19 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
     } else {
         let meta = fs::metadata(path).map_err(|e| Error::io(path, &e))?;
         if meta.is_dir() {
-            return Err(Error { path: path.to_path_buf(), reason: "is a directory".into() });
+            return Err(Error {
+                path: path.to_path_buf(),
+                reason: "is a directory".into(),
+            });
         }
         File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
     };
     result.map_err(|e| Error::io(path, &e))?;
     if buf.len() as u64 > MAX_INPUT {
-        return Err(Error { path: path.to_path_buf(), reason: format!("larger than {MAX_INPUT} bytes") });
+        return Err(Error {
+            path: path.to_path_buf(),
+            reason: format!("larger than {MAX_INPUT} bytes"),
+        });
     }
     Ok(buf)
 }
@@ -326,8 +373,15 @@ mod tests {
         fs::write(b.join("x"), "").unwrap();
         assert!(tx.commit().is_err());
         assert_eq!(fs::read_to_string(&a).unwrap(), "old");
-        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(left.len(), 2, "temporaries or backups left behind: {left:?}");
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left.len(),
+            2,
+            "temporaries or backups left behind: {left:?}"
+        );
     }
 
     #[test]

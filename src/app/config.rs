@@ -22,5 +22,6 @@ pub fn run(snippet: Snippet, datadir: &Path) -> Result<String> {
 
 /// `dir` made absolute, resolving symlinks when it exists.
 pub fn absolute(dir: &Path) -> PathBuf {
-    std::fs::canonicalize(dir).unwrap_or_else(|_| std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()))
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()))
 }

@@ -77,13 +77,25 @@ pub struct SetupOutcome {
 /// The eight files and what each is for.
 pub const FILES: [(&str, &str); 8] = [
     ("ca.pem", "CA certificate: ssl_ca on servers and clients"),
-    ("ca-key.pem", "CA private key: keep offline, signs new certificates"),
+    (
+        "ca-key.pem",
+        "CA private key: keep offline, signs new certificates",
+    ),
     ("server-cert.pem", "server certificate: ssl_cert"),
     ("server-key.pem", "server private key: ssl_key"),
-    ("client-cert.pem", "client certificate: ssl-cert for REQUIRE X509 users"),
+    (
+        "client-cert.pem",
+        "client certificate: ssl-cert for REQUIRE X509 users",
+    ),
     ("client-key.pem", "client private key: ssl-key"),
-    ("private_key.pem", "RSA private key: caching_sha2_password/sha256_password"),
-    ("public_key.pem", "RSA public key: given to clients for password exchange"),
+    (
+        "private_key.pem",
+        "RSA private key: caching_sha2_password/sha256_password",
+    ),
+    (
+        "public_key.pem",
+        "RSA public key: given to clients for password exchange",
+    ),
 ];
 
 /// Checks mysql_ssl_rsa_setup's suffix rules: at most 17 characters, and only `[A-Za-z0-9_]`
@@ -92,7 +104,11 @@ pub fn check_suffix(suffix: &str) -> Result<()> {
     if suffix.len() > MAX_SUFFIX {
         bail!("Maximum number of characters allowed as the value for --suffix are {MAX_SUFFIX}");
     }
-    if suffix != DEFAULT_SUFFIX && !suffix.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if suffix != DEFAULT_SUFFIX
+        && !suffix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
         bail!(
             "Invalid string for --suffix option. Either use default value for the option or provide a string with alphanumeric characters and/or _ only."
         );
@@ -102,18 +118,24 @@ pub fn check_suffix(suffix: &str) -> Result<()> {
 
 /// The three subjects' CNs.
 pub fn common_names(suffix: &str) -> [String; 3] {
-    ["CA", "Server", "Client"].map(|role| format!("MySQL_Server_{suffix}_Auto_Generated_{role}_Certificate"))
+    ["CA", "Server", "Client"]
+        .map(|role| format!("MySQL_Server_{suffix}_Auto_Generated_{role}_Certificate"))
 }
 
 /// Resolves `--uid USER` to a uid and primary gid; `Ok(None)` with a warning when not root.
 fn resolve_owner(user: Option<&str>, outcome: &mut SetupOutcome) -> Result<Option<Owner>> {
     let Some(user) = user else { return Ok(None) };
     if !nix::unistd::geteuid().is_root() {
-        outcome.warnings.push(format!("--uid {user} ignored: only root can change file owners"));
+        outcome.warnings.push(format!(
+            "--uid {user} ignored: only root can change file owners"
+        ));
         return Ok(None);
     }
     match nix::unistd::User::from_name(user) {
-        Ok(Some(u)) => Ok(Some(Owner { uid: u.uid.as_raw(), gid: u.gid.as_raw() })),
+        Ok(Some(u)) => Ok(Some(Owner {
+            uid: u.uid.as_raw(),
+            gid: u.gid.as_raw(),
+        })),
         Ok(None) => bail!("Error fetching user information: no user named '{user}'"),
         Err(e) => bail!("Error fetching user information for '{user}': {e}"),
     }
@@ -132,7 +154,10 @@ fn host_name() -> Option<San> {
 /// the keys are independent, so on N cores this takes about 1/N of the serial time.
 fn generate_keys(kinds: &[KeyType]) -> Result<Vec<PrivateKey>> {
     thread::scope(|s| {
-        let handles: Vec<_> = kinds.iter().map(|&k| s.spawn(move || PrivateKey::generate(k))).collect();
+        let handles: Vec<_> = kinds
+            .iter()
+            .map(|&k| s.spawn(move || PrivateKey::generate(k)))
+            .collect();
         handles
             .into_iter()
             .map(|h| match h.join() {
@@ -154,11 +179,20 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
         path: dir.clone(),
         reason: e.to_string().to_lowercase(),
     })?;
-    outcome.notes.push(format!("Destination directory: {}", outcome.datadir.display()));
+    outcome.notes.push(format!(
+        "Destination directory: {}",
+        outcome.datadir.display()
+    ));
     tx.set_owner(resolve_owner(req.uid.as_deref(), &mut outcome)?);
 
     let p = |name: &str| dir.join(name);
-    let present = |names: &[&'static str]| names.iter().copied().filter(|n| store::exists(&p(n))).collect::<Vec<_>>();
+    let present = |names: &[&'static str]| {
+        names
+            .iter()
+            .copied()
+            .filter(|n| store::exists(&p(n)))
+            .collect::<Vec<_>>()
+    };
     let certs_present = present(&["ca.pem", "server-cert.pem", "server-key.pem"]);
     let rsa_present = present(&["private_key.pem", "public_key.pem"]);
     let do_certs = req.force || certs_present.is_empty();
@@ -192,7 +226,9 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
     let validity = Validity::days_from(now, req.days);
 
     if do_certs {
-        let (Some(ca_key), Some(server_key), Some(client_key)) = (keys.next(), keys.next(), keys.next()) else {
+        let (Some(ca_key), Some(server_key), Some(client_key)) =
+            (keys.next(), keys.next(), keys.next())
+        else {
             bail!("key generation returned too few keys");
         };
         let [ca_cn, server_cn, client_cn] = common_names(&req.suffix);
@@ -206,7 +242,10 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
                 serial: cert::random_serial()?,
             })
         };
-        let ca = cert::issue(&spec(Profile::Ca { path_len: None }, &ca_cn, &ca_key, vec![])?, Signer::SelfSigned(&ca_key))?;
+        let ca = cert::issue(
+            &spec(Profile::Ca { path_len: None }, &ca_cn, &ca_key, vec![])?,
+            Signer::SelfSigned(&ca_key),
+        )?;
         let ca_key_pem = encrypt_if(&ca_key, req.passout.as_ref())?;
         let issuer = Issuer::new(ca.cert.clone(), ca_key)?;
         let mut sans = vec![
@@ -220,35 +259,80 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
                 sans.push(san.clone());
             }
         }
-        let server = cert::issue(&spec(Profile::Server, &server_cn, &server_key, sans)?, Signer::Ca(&issuer))?;
-        let client = cert::issue(&spec(Profile::Client, &client_cn, &client_key, vec![])?, Signer::Ca(&issuer))?;
-        let client_key_pem = encrypt_if(&client_key, req.passout.as_ref().filter(|_| req.encrypt_client_key))?;
+        let server = cert::issue(
+            &spec(Profile::Server, &server_cn, &server_key, sans)?,
+            Signer::Ca(&issuer),
+        )?;
+        let client = cert::issue(
+            &spec(Profile::Client, &client_cn, &client_key, vec![])?,
+            Signer::Ca(&issuer),
+        )?;
+        let client_key_pem = encrypt_if(
+            &client_key,
+            req.passout.as_ref().filter(|_| req.encrypt_client_key),
+        )?;
         let expires = Some(validity.not_after);
-        let (ca_pem, server_pem, client_pem) = (ca.cert.to_pem(), server.cert.to_pem(), client.cert.to_pem());
+        let (ca_pem, server_pem, client_pem) =
+            (ca.cert.to_pem(), server.cert.to_pem(), client.cert.to_pem());
         let server_key_pem = server_key.to_pem();
         let files: [(&str, &[u8], Mode, Option<OffsetDateTime>); 6] = [
             ("ca.pem", ca_pem.as_bytes(), Mode::Public, expires),
             ("ca-key.pem", ca_key_pem.as_bytes(), Mode::Secret, None),
-            ("server-cert.pem", server_pem.as_bytes(), Mode::Public, expires),
-            ("server-key.pem", server_key_pem.as_bytes(), Mode::Secret, None),
-            ("client-cert.pem", client_pem.as_bytes(), Mode::Public, expires),
-            ("client-key.pem", client_key_pem.as_bytes(), Mode::Secret, None),
+            (
+                "server-cert.pem",
+                server_pem.as_bytes(),
+                Mode::Public,
+                expires,
+            ),
+            (
+                "server-key.pem",
+                server_key_pem.as_bytes(),
+                Mode::Secret,
+                None,
+            ),
+            (
+                "client-cert.pem",
+                client_pem.as_bytes(),
+                Mode::Public,
+                expires,
+            ),
+            (
+                "client-key.pem",
+                client_key_pem.as_bytes(),
+                Mode::Secret,
+                None,
+            ),
         ];
         for (name, bytes, mode, expires) in files {
-            let replace_orphan = matches!(name, "ca-key.pem" | "client-cert.pem" | "client-key.pem");
+            let replace_orphan =
+                matches!(name, "ca-key.pem" | "client-cert.pem" | "client-key.pem");
             if replace_orphan && !req.force && store::exists(&p(name)) {
                 outcome.warnings.push(format!("replacing {name}: it belongs to no ca.pem (mysql_ssl_rsa_setup replaced it too)"));
             }
             tx.stage_replacing(&p(name), bytes, mode, req.force || replace_orphan)?;
-            outcome.written.push(Written { path: p(name), purpose: purpose(name), expires });
+            outcome.written.push(Written {
+                path: p(name),
+                purpose: purpose(name),
+                expires,
+            });
         }
     }
     if do_rsa {
-        let Some(rsa) = keys.next() else { bail!("key generation returned too few keys") };
+        let Some(rsa) = keys.next() else {
+            bail!("key generation returned too few keys")
+        };
         tx.stage(&p("private_key.pem"), rsa.to_pem().as_bytes(), Mode::Secret)?;
-        tx.stage(&p("public_key.pem"), rsa.public_key_pem().as_bytes(), Mode::Public)?;
+        tx.stage(
+            &p("public_key.pem"),
+            rsa.public_key_pem().as_bytes(),
+            Mode::Public,
+        )?;
         for name in ["private_key.pem", "public_key.pem"] {
-            outcome.written.push(Written { path: p(name), purpose: purpose(name), expires: None });
+            outcome.written.push(Written {
+                path: p(name),
+                purpose: purpose(name),
+                expires: None,
+            });
         }
     }
     tx.commit()?;
@@ -259,14 +343,25 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
 }
 
 fn purpose(name: &str) -> &'static str {
-    FILES.iter().find(|(n, _)| *n == name).map(|(_, p)| *p).unwrap_or("")
+    FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
+        .unwrap_or("")
 }
 
 /// The key as PEM: `ENCRYPTED PRIVATE KEY` when a password is given, else plain PKCS#8.
-fn encrypt_if(key: &PrivateKey, password: Option<&crate::password::Password>) -> Result<zeroize::Zeroizing<String>> {
+fn encrypt_if(
+    key: &PrivateKey,
+    password: Option<&crate::password::Password>,
+) -> Result<zeroize::Zeroizing<String>> {
     match password {
         None => Ok(key.to_pem()),
-        Some(pw) => Ok(crate::pki::keyfile::encrypt_pem(key, pw.as_bytes(), crate::pki::keyfile::Kdf::Pbkdf2)?),
+        Some(pw) => Ok(crate::pki::keyfile::encrypt_pem(
+            key,
+            pw.as_bytes(),
+            crate::pki::keyfile::Kdf::Pbkdf2,
+        )?),
     }
 }
 

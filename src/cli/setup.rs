@@ -48,7 +48,11 @@ pub struct SetupArgs {
 impl SetupArgs {
     /// Converts the arguments, runs setup and prints the summary.
     pub fn run(self) -> Result<ExitCode> {
-        let sans = self.sans.iter().map(|s| San::parse(s)).collect::<Result<Vec<_>, _>>()?;
+        let sans = self
+            .sans
+            .iter()
+            .map(|s| San::parse(s))
+            .collect::<Result<Vec<_>, _>>()?;
         let passout = match &self.passout {
             Some(spec) => Some(password::read(Some(spec), Purpose::New, "CA key password")?),
             None => None,
@@ -79,7 +83,11 @@ impl SetupArgs {
         if outcome.written.is_empty() {
             return Ok(ExitCode::SUCCESS);
         }
-        println!("Wrote {} files in {}:", outcome.written.len(), outcome.datadir.display());
+        println!(
+            "Wrote {} files in {}:",
+            outcome.written.len(),
+            outcome.datadir.display()
+        );
         for w in &outcome.written {
             let name = w.path.file_name().unwrap_or_default().to_string_lossy();
             let expires = w
@@ -89,9 +97,14 @@ impl SetupArgs {
             println!("  {name:<16} {}{expires}", w.purpose);
         }
         println!();
-        println!("Next: add these lines to the server's option file (dbtls config mysql|mariadb|tidb prints them):");
+        println!(
+            "Next: add these lines to the server's option file (dbtls config mysql|mariadb|tidb prints them):"
+        );
         let snippet = crate::render::render(crate::render::Snippet::Mysql, &outcome.datadir)?;
-        for line in snippet.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        for line in snippet
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
             println!("  {line}");
         }
         Ok(ExitCode::SUCCESS)

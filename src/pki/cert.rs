@@ -49,11 +49,19 @@ impl Validity {
     }
 
     /// Explicit bounds (for expired or not-yet-valid test certificates).
-    pub fn between(not_before: OffsetDateTime, not_after: OffsetDateTime) -> Result<Validity, Error> {
+    pub fn between(
+        not_before: OffsetDateTime,
+        not_after: OffsetDateTime,
+    ) -> Result<Validity, Error> {
         if not_after <= not_before {
-            return Err(Error::Cert("not-after must be later than not-before".into()));
+            return Err(Error::Cert(
+                "not-after must be later than not-before".into(),
+            ));
         }
-        Ok(Validity { not_before: truncate(not_before), not_after: truncate(not_after) })
+        Ok(Validity {
+            not_before: truncate(not_before),
+            not_after: truncate(not_after),
+        })
     }
 }
 
@@ -63,13 +71,15 @@ fn truncate(t: OffsetDateTime) -> OffsetDateTime {
 
 fn x509_time(t: OffsetDateTime) -> Result<Time, Error> {
     // UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5): x509-cert chooses.
-    Time::try_from(SystemTime::from(t)).map_err(|e| Error::Cert(format!("time {t} cannot be encoded: {e}")))
+    Time::try_from(SystemTime::from(t))
+        .map_err(|e| Error::Cert(format!("time {t} cannot be encoded: {e}")))
 }
 
 /// A random positive 128-bit serial number (126 bits of entropy, always 16 bytes long).
 pub fn random_serial() -> Result<[u8; 16], Error> {
     let mut serial = [0u8; 16];
-    getrandom::fill(&mut serial).map_err(|e| Error::Cert(format!("no randomness for a serial: {e}")))?;
+    getrandom::fill(&mut serial)
+        .map_err(|e| Error::Cert(format!("no randomness for a serial: {e}")))?;
     // Clear the sign bit (positive, RFC 5280 §4.1.2.2) and set the next one so the DER
     // INTEGER is always 16 bytes without a leading zero byte.
     serial[0] = (serial[0] & 0x7F) | 0x40;
@@ -126,29 +136,48 @@ impl Issuer {
     pub fn new(cert: Certificate, key: PrivateKey) -> Result<Issuer, Error> {
         let (_, parsed) = X509Certificate::from_der(cert.der())
             .map_err(|e| Error::Issuer(format!("the CA certificate is malformed: {e}")))?;
-        let bc = parsed
-            .basic_constraints()
-            .map_err(|e| Error::Issuer(format!("the CA certificate has a malformed basicConstraints: {e}")))?;
+        let bc = parsed.basic_constraints().map_err(|e| {
+            Error::Issuer(format!(
+                "the CA certificate has a malformed basicConstraints: {e}"
+            ))
+        })?;
         let Some(bc) = bc.filter(|bc| bc.value.ca) else {
-            return Err(Error::Issuer("the CA certificate is not a CA (basicConstraints CA:TRUE is missing)".into()));
+            return Err(Error::Issuer(
+                "the CA certificate is not a CA (basicConstraints CA:TRUE is missing)".into(),
+            ));
         };
-        if let Ok(Some(ku)) = parsed.key_usage() {
-            if !ku.value.key_cert_sign() {
-                return Err(Error::Issuer("the CA certificate's keyUsage does not allow keyCertSign".into()));
-            }
+        if let Ok(Some(ku)) = parsed.key_usage()
+            && !ku.value.key_cert_sign()
+        {
+            return Err(Error::Issuer(
+                "the CA certificate's keyUsage does not allow keyCertSign".into(),
+            ));
         }
         if parsed.public_key().raw != key.public_key_der().as_slice() {
-            return Err(Error::Issuer("the CA key does not belong to the CA certificate".into()));
+            return Err(Error::Issuer(
+                "the CA key does not belong to the CA certificate".into(),
+            ));
         }
-        let key_id = match parsed.extensions().iter().find_map(|e| match e.parsed_extension() {
-            x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
-            _ => None,
-        }) {
+        let key_id = match parsed
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                x509_parser::extensions::ParsedExtension::SubjectKeyIdentifier(id) => {
+                    Some(id.0.to_vec())
+                }
+                _ => None,
+            }) {
             Some(id) => id,
             None => key_identifier(parsed.public_key().raw)?,
         };
-        let not_after = OffsetDateTime::from_unix_timestamp(parsed.validity().not_after.timestamp())
-            .map_err(|e| Error::Issuer(format!("the CA certificate's not-after is out of range: {e}")))?;
+        let not_after = OffsetDateTime::from_unix_timestamp(
+            parsed.validity().not_after.timestamp(),
+        )
+        .map_err(|e| {
+            Error::Issuer(format!(
+                "the CA certificate's not-after is out of range: {e}"
+            ))
+        })?;
         Ok(Issuer {
             subject_der: parsed.subject().as_raw().to_vec(),
             path_len: bc.value.path_len_constraint,
@@ -222,7 +251,9 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
     let (key, issuer_der, authority_key_id) = match signer {
         Signer::SelfSigned(key) => {
             if key.public_key_der() != spec.public_key_der {
-                return Err(Error::Cert("a self-signed certificate must be signed with its own key".into()));
+                return Err(Error::Cert(
+                    "a self-signed certificate must be signed with its own key".into(),
+                ));
             }
             (key, spec.subject_der.clone(), None)
         }
@@ -232,13 +263,18 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
                     "the CA's path length (0) does not allow another CA below it".into(),
                 ));
             }
-            if let (Some(limit), Profile::Intermediate { path_len: Some(own) }) = (ca.path_len, spec.profile) {
-                if u32::from(own) >= limit {
-                    return Err(Error::Issuer(format!(
-                        "the CA's path length ({limit}) allows at most {} below this intermediate",
-                        limit - 1
-                    )));
-                }
+            if let (
+                Some(limit),
+                Profile::Intermediate {
+                    path_len: Some(own),
+                },
+            ) = (ca.path_len, spec.profile)
+                && u32::from(own) >= limit
+            {
+                return Err(Error::Issuer(format!(
+                    "the CA's path length ({limit}) allows at most {} below this intermediate",
+                    limit - 1
+                )));
             }
             if validity.not_after > ca.not_after {
                 warnings.push(format!(
@@ -247,7 +283,9 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
                 ));
                 validity.not_after = ca.not_after;
                 if validity.not_after <= validity.not_before {
-                    return Err(Error::Issuer("the CA has expired: it cannot sign a valid certificate".into()));
+                    return Err(Error::Issuer(
+                        "the CA has expired: it cannot sign a valid certificate".into(),
+                    ));
                 }
             }
             (&ca.key, ca.subject_der.clone(), Some(ca.key_id.as_slice()))
@@ -265,12 +303,16 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
     // TBSCertificate (RFC 5280 §4.1). Issuer and subject go in as raw DER so that they are
     // byte-identical to the CA's subject and to the requested name.
     let enc = |what: &str, r: der::Result<Vec<u8>>| r.map_err(|e| der_err(what, e));
-    let serial = enc("serial number", SerialNumber::<x509_cert::certificate::Rfc5280>::new(&spec.serial).and_then(|s| s.to_der()))?;
+    let serial = enc(
+        "serial number",
+        SerialNumber::<x509_cert::certificate::Rfc5280>::new(&spec.serial).and_then(|s| s.to_der()),
+    )?;
     let not_before = enc("not-before", x509_time(validity.not_before)?.to_der())?;
     let not_after = enc("not-after", x509_time(validity.not_after)?.to_der())?;
     Name::from_der(&issuer_der).map_err(|e| der_err("issuer name", e))?;
     Name::from_der(&spec.subject_der).map_err(|e| der_err("subject name", e))?;
-    SubjectPublicKeyInfoOwned::from_der(&spec.public_key_der).map_err(|e| der_err("public key", e))?;
+    SubjectPublicKeyInfoOwned::from_der(&spec.public_key_der)
+        .map_err(|e| der_err("public key", e))?;
     let mut extensions = Vec::new();
     for ext in spec.profile.extensions(&inputs)? {
         extensions.extend(enc("extension", ext.to_der())?);
@@ -290,7 +332,10 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
         .concat(),
     );
     let der = sign_structure(key, &tbs_der, &signature)?;
-    Ok(Issued { cert: Certificate { der }, warnings })
+    Ok(Issued {
+        cert: Certificate { der },
+        warnings,
+    })
 }
 
 /// Signs `body` (a DER TBSCertificate or CertificationRequestInfo) and wraps it as
@@ -301,8 +346,13 @@ pub(crate) fn sign_structure(
     signature: &AlgorithmIdentifierOwned,
 ) -> Result<Vec<u8>, Error> {
     use rcgen::SigningKey;
-    let sig = key.pair().sign(body).map_err(|e| Error::Cert(format!("signing failed: {e}")))?;
-    let alg = signature.to_der().map_err(|e| Error::Cert(format!("encoding the algorithm: {e}")))?;
+    let sig = key
+        .pair()
+        .sign(body)
+        .map_err(|e| Error::Cert(format!("signing failed: {e}")))?;
+    let alg = signature
+        .to_der()
+        .map_err(|e| Error::Cert(format!("encoding the algorithm: {e}")))?;
     let bits = BitString::from_bytes(&sig)
         .and_then(|b| b.to_der())
         .map_err(|e| Error::Cert(format!("encoding the signature: {e}")))?;
@@ -316,13 +366,25 @@ pub(crate) fn signature_algorithm(key: &PrivateKey) -> Result<AlgorithmIdentifie
     let alg = key.algorithm();
     if alg == &rcgen::PKCS_RSA_SHA256 {
         // sha256WithRSAEncryption with an explicit NULL parameter (RFC 4055 §5).
-        Ok(AlgorithmIdentifierOwned { oid: oid("1.2.840.113549.1.1.11")?, parameters: Some(Any::null()) })
+        Ok(AlgorithmIdentifierOwned {
+            oid: oid("1.2.840.113549.1.1.11")?,
+            parameters: Some(Any::null()),
+        })
     } else if alg == &rcgen::PKCS_ECDSA_P256_SHA256 {
-        Ok(AlgorithmIdentifierOwned { oid: oid("1.2.840.10045.4.3.2")?, parameters: None })
+        Ok(AlgorithmIdentifierOwned {
+            oid: oid("1.2.840.10045.4.3.2")?,
+            parameters: None,
+        })
     } else if alg == &rcgen::PKCS_ECDSA_P384_SHA384 {
-        Ok(AlgorithmIdentifierOwned { oid: oid("1.2.840.10045.4.3.3")?, parameters: None })
+        Ok(AlgorithmIdentifierOwned {
+            oid: oid("1.2.840.10045.4.3.3")?,
+            parameters: None,
+        })
     } else if alg == &rcgen::PKCS_ED25519 {
-        Ok(AlgorithmIdentifierOwned { oid: oid("1.3.101.112")?, parameters: None })
+        Ok(AlgorithmIdentifierOwned {
+            oid: oid("1.3.101.112")?,
+            parameters: None,
+        })
     } else {
         Err(Error::Key("this key type cannot sign certificates".into()))
     }
@@ -351,7 +413,10 @@ mod tests {
     fn spec(profile: Profile, key: &PrivateKey, cn: &str) -> CertSpec {
         CertSpec {
             profile,
-            subject_der: DistinguishedName::common_name(cn).unwrap().to_der().unwrap(),
+            subject_der: DistinguishedName::common_name(cn)
+                .unwrap()
+                .to_der()
+                .unwrap(),
             public_key_der: key.public_key_der(),
             sans: vec![San::Dns("localhost".into())],
             validity: Validity::days_from(OffsetDateTime::now_utc(), 30),
@@ -362,14 +427,20 @@ mod tests {
     #[test]
     fn chain_verifies_and_issuer_is_the_ca_subject() {
         let ca_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
-        let ca = issue(&spec(Profile::Ca { path_len: None }, &ca_key, "Root"), Signer::SelfSigned(&ca_key)).unwrap();
+        let ca = issue(
+            &spec(Profile::Ca { path_len: None }, &ca_key, "Root"),
+            Signer::SelfSigned(&ca_key),
+        )
+        .unwrap();
         let issuer = Issuer::new(ca.cert.clone(), ca_key).unwrap();
         let leaf_key = PrivateKey::generate(KeyType::Ed25519).unwrap();
         let leaf = issue(&spec(Profile::Server, &leaf_key, "db"), Signer::Ca(&issuer)).unwrap();
         let (_, ca_parsed) = X509Certificate::from_der(ca.cert.der()).unwrap();
         let (_, leaf_parsed) = X509Certificate::from_der(leaf.cert.der()).unwrap();
         assert_eq!(leaf_parsed.issuer().as_raw(), ca_parsed.subject().as_raw());
-        leaf_parsed.verify_signature(Some(ca_parsed.public_key())).unwrap();
+        leaf_parsed
+            .verify_signature(Some(ca_parsed.public_key()))
+            .unwrap();
         ca_parsed.verify_signature(None).unwrap();
         assert_eq!(leaf_parsed.raw_serial().len(), 16);
     }
@@ -385,10 +456,18 @@ mod tests {
     #[test]
     fn path_len_zero_refuses_an_intermediate() {
         let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
-        let ca = issue(&spec(Profile::Ca { path_len: Some(0) }, &key, "R"), Signer::SelfSigned(&key)).unwrap();
+        let ca = issue(
+            &spec(Profile::Ca { path_len: Some(0) }, &key, "R"),
+            Signer::SelfSigned(&key),
+        )
+        .unwrap();
         let issuer = Issuer::new(ca.cert, key).unwrap();
         let sub = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
-        let err = issue(&spec(Profile::Intermediate { path_len: Some(0) }, &sub, "I"), Signer::Ca(&issuer)).unwrap_err();
+        let err = issue(
+            &spec(Profile::Intermediate { path_len: Some(0) }, &sub, "I"),
+            Signer::Ca(&issuer),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("path length"), "{err}");
     }
 

@@ -82,7 +82,10 @@ impl FromStr for KeyType {
             .find(|t| t.name().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
                 let names: Vec<_> = KeyType::ALL.iter().map(|t| t.name()).collect();
-                format!("unknown key type '{s}' (expected one of: {})", names.join(", "))
+                format!(
+                    "unknown key type '{s}' (expected one of: {})",
+                    names.join(", ")
+                )
             })
     }
 }
@@ -123,7 +126,11 @@ impl KeyInfo {
         const P384: &str = "1.3.132.0.34";
         const P521: &str = "1.3.132.0.35";
         match info.parsed() {
-            Ok(PublicKey::RSA(rsa)) => KeyInfo { kind: "RSA", bits: rsa.key_size(), curve: None },
+            Ok(PublicKey::RSA(rsa)) => KeyInfo {
+                kind: "RSA",
+                bits: rsa.key_size(),
+                curve: None,
+            },
             Ok(PublicKey::EC(_)) => {
                 let curve = info
                     .algorithm
@@ -137,15 +144,27 @@ impl KeyInfo {
                     Some(P521) => (521, Some("P-521")),
                     _ => (0, None),
                 };
-                KeyInfo { kind: "EC", bits, curve: name }
+                KeyInfo {
+                    kind: "EC",
+                    bits,
+                    curve: name,
+                }
             }
-            _ if info.algorithm.algorithm.to_id_string() == "1.3.101.112" => {
-                KeyInfo { kind: "Ed25519", bits: 256, curve: None }
-            }
-            _ if info.algorithm.algorithm.to_id_string() == "1.3.101.113" => {
-                KeyInfo { kind: "Ed448", bits: 456, curve: None }
-            }
-            _ => KeyInfo { kind: "unknown", bits: 0, curve: None },
+            _ if info.algorithm.algorithm.to_id_string() == "1.3.101.112" => KeyInfo {
+                kind: "Ed25519",
+                bits: 256,
+                curve: None,
+            },
+            _ if info.algorithm.algorithm.to_id_string() == "1.3.101.113" => KeyInfo {
+                kind: "Ed448",
+                bits: 456,
+                curve: None,
+            },
+            _ => KeyInfo {
+                kind: "unknown",
+                bits: 0,
+                curve: None,
+            },
         }
     }
 }
@@ -158,7 +177,9 @@ pub struct PrivateKey {
 
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PrivateKey").field("key", &"[secret key elided]").finish()
+        f.debug_struct("PrivateKey")
+            .field("key", &"[secret key elided]")
+            .finish()
     }
 }
 
@@ -166,9 +187,15 @@ impl PrivateKey {
     /// Generates a fresh key of the given type from the operating system's RNG (aws-lc).
     pub fn generate(kind: KeyType) -> Result<PrivateKey, Error> {
         let pair = match kind {
-            KeyType::Rsa2048 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_2048),
-            KeyType::Rsa3072 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_3072),
-            KeyType::Rsa4096 => KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_4096),
+            KeyType::Rsa2048 => {
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_2048)
+            }
+            KeyType::Rsa3072 => {
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_3072)
+            }
+            KeyType::Rsa4096 => {
+                KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_4096)
+            }
             KeyType::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
             KeyType::EcdsaP384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
             KeyType::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519),
@@ -275,7 +302,14 @@ mod tests {
     #[test]
     fn key_info_reports_type_and_size() {
         let rsa = PrivateKey::generate(KeyType::Rsa2048).unwrap();
-        assert_eq!(rsa.info(), KeyInfo { kind: "RSA", bits: 2048, curve: None });
+        assert_eq!(
+            rsa.info(),
+            KeyInfo {
+                kind: "RSA",
+                bits: 2048,
+                curve: None
+            }
+        );
         assert!(rsa.is_rsa());
         let ec = PrivateKey::generate(KeyType::EcdsaP384).unwrap();
         assert_eq!(ec.info().curve, Some("P-384"));

@@ -21,7 +21,11 @@ pub enum Kdf {
 }
 
 /// Encrypts `key` as a PKCS#8 `ENCRYPTED PRIVATE KEY` PEM (RFC 5958 §3, RFC 8018 PBES2).
-pub fn encrypt_pem(key: &PrivateKey, password: &[u8], kdf: Kdf) -> Result<Zeroizing<String>, Error> {
+pub fn encrypt_pem(
+    key: &PrivateKey,
+    password: &[u8],
+    kdf: Kdf,
+) -> Result<Zeroizing<String>, Error> {
     let info = PrivateKeyInfoRef::from_der(key.pkcs8_der())
         .map_err(|e| Error::Key(format!("re-reading the key: {e}")))?;
     let fail = |e: pkcs8::Error| Error::Key(format!("encrypting the key failed: {e}"));
@@ -30,9 +34,14 @@ pub fn encrypt_pem(key: &PrivateKey, password: &[u8], kdf: Kdf) -> Result<Zeroiz
     getrandom::fill(&mut salt).map_err(|e| Error::Key(format!("no randomness: {e}")))?;
     getrandom::fill(&mut iv).map_err(|e| Error::Key(format!("no randomness: {e}")))?;
     let params = match kdf {
-        Kdf::Pbkdf2 => pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(PBKDF2_ITERATIONS, &salt, iv),
+        Kdf::Pbkdf2 => pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(
+            PBKDF2_ITERATIONS,
+            &salt,
+            iv,
+        ),
         Kdf::Scrypt => pkcs8::pkcs5::pbes2::Parameters::generate_scrypt_aes256cbc(
-            pkcs8::pkcs5::scrypt::Params::new(14, 8, 1).map_err(|e| Error::Key(format!("scrypt parameters: {e}")))?,
+            pkcs8::pkcs5::scrypt::Params::new(14, 8, 1)
+                .map_err(|e| Error::Key(format!("scrypt parameters: {e}")))?,
             &salt,
             iv,
         ),
@@ -47,7 +56,12 @@ pub fn encrypt_pem(key: &PrivateKey, password: &[u8], kdf: Kdf) -> Result<Zeroiz
 /// legacy `Proc-Type: 4,ENCRYPTED` PEM).
 pub fn is_encrypted(data: &[u8]) -> bool {
     match pem::parse(data) {
-        Ok(p) => p.tag() == "ENCRYPTED PRIVATE KEY" || p.headers().get("Proc-Type").is_some_and(|v| v.contains("ENCRYPTED")),
+        Ok(p) => {
+            p.tag() == "ENCRYPTED PRIVATE KEY"
+                || p.headers()
+                    .get("Proc-Type")
+                    .is_some_and(|v| v.contains("ENCRYPTED"))
+        }
         Err(_) => pkcs8::EncryptedPrivateKeyInfoRef::from_der(data).is_ok(),
     }
 }
@@ -62,18 +76,27 @@ pub fn decode_private_key(data: &[u8], password: Option<&[u8]>) -> Result<Privat
         Err(_) => (None, Zeroizing::new(data.to_vec())),
     };
     match label.as_deref() {
-        Some("PRIVATE KEY") | None if PrivateKeyInfoRef::from_der(&der).is_ok() => PrivateKey::from_pkcs8_der(&der),
+        Some("PRIVATE KEY") | None if PrivateKeyInfoRef::from_der(&der).is_ok() => {
+            PrivateKey::from_pkcs8_der(&der)
+        }
         Some("ENCRYPTED PRIVATE KEY") | None => {
-            let enc = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der)
-                .map_err(|_| Error::Key("not a private key (PKCS#8, PKCS#1, SEC1 or encrypted PEM expected)".into()))?;
+            let enc = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der).map_err(|_| {
+                Error::Key(
+                    "not a private key (PKCS#8, PKCS#1, SEC1 or encrypted PEM expected)".into(),
+                )
+            })?;
             let Some(password) = password else {
-                return Err(Error::Decrypt("the key is encrypted: a password is needed (--passin)".into()));
+                return Err(Error::Decrypt(
+                    "the key is encrypted: a password is needed (--passin)".into(),
+                ));
             };
             let plain = enc
                 .decrypt(password)
                 .map_err(|_| Error::Decrypt("wrong password, or the key is damaged".into()))?;
             PrivateKey::from_pkcs8_der(plain.as_bytes())
         }
-        Some(other) => Err(Error::Key(format!("a PEM '{other}' block is not a supported private key"))),
+        Some(other) => Err(Error::Key(format!(
+            "a PEM '{other}' block is not a supported private key"
+        ))),
     }
 }

@@ -99,7 +99,9 @@ impl DistinguishedName {
             // DER SET OF: members sorted by their encodings (X.690 §11.6).
             members.sort();
             if members.windows(2).any(|w| w[0] == w[1]) {
-                return Err(Error::Name("an RDN repeats the same attribute and value".into()));
+                return Err(Error::Name(
+                    "an RDN repeats the same attribute and value".into(),
+                ));
             }
             seq.extend(tlv(0x31, &members.concat()));
         }
@@ -112,9 +114,10 @@ fn check_value(attr: &Attribute) -> Result<(), Error> {
     let ok = match attr.kind {
         StringKind::Utf8 => true,
         StringKind::Ia5 => attr.value.is_ascii(),
-        StringKind::Printable => attr.value.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b)
-        }),
+        StringKind::Printable => attr
+            .value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b)),
     };
     if !ok {
         return Err(Error::Name(format!(
@@ -125,7 +128,10 @@ fn check_value(attr: &Attribute) -> Result<(), Error> {
         )));
     }
     if attr.value.is_empty() {
-        return Err(Error::Name(format!("attribute {} has an empty value", attr.oid)));
+        return Err(Error::Name(format!(
+            "attribute {} has an empty value",
+            attr.oid
+        )));
     }
     Ok(())
 }
@@ -156,7 +162,10 @@ mod tests {
         let dn = DistinguishedName::common_name("abc").unwrap();
         assert_eq!(
             dn.to_der().unwrap(),
-            [0x30, 0x0E, 0x31, 0x0C, 0x30, 0x0A, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0C, 0x03, b'a', b'b', b'c']
+            [
+                0x30, 0x0E, 0x31, 0x0C, 0x30, 0x0A, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0C, 0x03, b'a',
+                b'b', b'c'
+            ]
         );
     }
 

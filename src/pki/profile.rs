@@ -8,13 +8,13 @@
 
 use der::Encode;
 use der::asn1::{Ia5String, ObjectIdentifier, OctetString};
+use der::oid::AssociatedOid;
+use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
     SubjectAltName, SubjectKeyIdentifier,
 };
-use der::oid::AssociatedOid;
-use x509_cert::ext::Extension;
 
 use super::Error;
 use super::san::San;
@@ -93,7 +93,10 @@ impl Profile {
             _ => None,
         };
         exts.push(extension(
-            &BasicConstraints { ca: self.is_ca(), path_len_constraint: path_len },
+            &BasicConstraints {
+                ca: self.is_ca(),
+                path_len_constraint: path_len,
+            },
             true,
         )?);
         // keyUsage: critical (RFC 5280 §4.2.1.3 SHOULD).
@@ -111,7 +114,11 @@ impl Profile {
             _ => {}
         }
         if !inputs.sans.is_empty() {
-            let names = inputs.sans.iter().map(general_name).collect::<Result<Vec<_>, _>>()?;
+            let names = inputs
+                .sans
+                .iter()
+                .map(general_name)
+                .collect::<Result<Vec<_>, _>>()?;
             // Non-critical because the subject is never empty (RFC 5280 §4.2.1.6).
             exts.push(extension(&SubjectAltName(names), false)?);
         }
@@ -137,7 +144,11 @@ fn extension<T: AssociatedOid + Encode>(value: &T, critical: bool) -> Result<Ext
     let der = value
         .to_der()
         .map_err(|e| Error::Cert(format!("encoding extension {}: {e}", T::OID)))?;
-    Ok(Extension { extn_id: T::OID, critical, extn_value: octets(&der)? })
+    Ok(Extension {
+        extn_id: T::OID,
+        critical,
+        extn_value: octets(&der)?,
+    })
 }
 
 fn octets(bytes: &[u8]) -> Result<OctetString, Error> {
@@ -163,7 +174,12 @@ mod tests {
     use super::*;
 
     fn inputs(rsa: bool) -> ExtensionInputs<'static> {
-        ExtensionInputs { rsa_key: rsa, subject_key_id: &[1; 20], authority_key_id: Some(&[2; 20]), sans: &[] }
+        ExtensionInputs {
+            rsa_key: rsa,
+            subject_key_id: &[1; 20],
+            authority_key_id: Some(&[2; 20]),
+            sans: &[],
+        }
     }
 
     #[test]
@@ -180,10 +196,23 @@ mod tests {
         let server = Profile::Server.extensions(&inputs(true)).unwrap();
         let client = Profile::Client.extensions(&inputs(false)).unwrap();
         let eku = |exts: &[Extension]| {
-            exts.iter().find(|e| e.extn_id == ExtendedKeyUsage::OID).map(|e| e.extn_value.as_bytes().to_vec())
+            exts.iter()
+                .find(|e| e.extn_id == ExtendedKeyUsage::OID)
+                .map(|e| e.extn_value.as_bytes().to_vec())
         };
-        assert_eq!(eku(&server), Some(ExtendedKeyUsage(vec![SERVER_AUTH]).to_der().unwrap()));
-        assert_eq!(eku(&client), Some(ExtendedKeyUsage(vec![CLIENT_AUTH]).to_der().unwrap()));
-        assert_eq!(eku(&Profile::Ca { path_len: None }.extensions(&inputs(true)).unwrap()), None);
+        assert_eq!(
+            eku(&server),
+            Some(ExtendedKeyUsage(vec![SERVER_AUTH]).to_der().unwrap())
+        );
+        assert_eq!(
+            eku(&client),
+            Some(ExtendedKeyUsage(vec![CLIENT_AUTH]).to_der().unwrap())
+        );
+        assert_eq!(
+            eku(&Profile::Ca { path_len: None }
+                .extensions(&inputs(true))
+                .unwrap()),
+            None
+        );
     }
 }

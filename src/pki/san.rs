@@ -43,7 +43,9 @@ impl San {
                         .trim_end_matches(']')
                         .parse::<IpAddr>()
                         .map(San::Ip)
-                        .map_err(|_| Error::Name(format!("SAN '{text}': '{rest}' is not an IP address")));
+                        .map_err(|_| {
+                            Error::Name(format!("SAN '{text}': '{rest}' is not an IP address"))
+                        });
                 }
                 "email" => {
                     return if rest.contains('@') && !rest.starts_with('@') && rest.is_ascii() {
@@ -53,16 +55,25 @@ impl San {
                     };
                 }
                 "uri" => {
-                    return if rest.contains(':') && rest.is_ascii() && !rest.contains(char::is_whitespace) {
+                    return if rest.contains(':')
+                        && rest.is_ascii()
+                        && !rest.contains(char::is_whitespace)
+                    {
                         Ok(San::Uri(rest.to_string()))
                     } else {
-                        Err(Error::Name(format!("SAN '{text}': a URI needs a scheme, like spiffe://db/x")))
+                        Err(Error::Name(format!(
+                            "SAN '{text}': a URI needs a scheme, like spiffe://db/x"
+                        )))
                     };
                 }
                 _ => {}
             }
         }
-        if let Ok(ip) = text.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        if let Ok(ip) = text
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+        {
             return Ok(San::Ip(ip));
         }
         San::dns(text)
@@ -83,8 +94,13 @@ impl San {
             if label.is_empty() || label.len() > 63 {
                 return bad("each dot-separated label needs 1 to 63 characters");
             }
-            if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                return bad("only letters, digits, '-', '_' and a leading '*.' are allowed (use ip: or uri: for other kinds)");
+            if !label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return bad(
+                    "only letters, digits, '-', '_' and a leading '*.' are allowed (use ip: or uri: for other kinds)",
+                );
             }
             if label.starts_with('-') || label.ends_with('-') {
                 return bad("a label cannot start or end with '-'");
@@ -100,19 +116,46 @@ mod tests {
 
     #[test]
     fn detects_kinds() {
-        assert_eq!(San::parse("db1.example.com").unwrap(), San::Dns("db1.example.com".into()));
-        assert_eq!(San::parse("*.example.com").unwrap(), San::Dns("*.example.com".into()));
-        assert_eq!(San::parse("10.0.0.5").unwrap(), San::Ip("10.0.0.5".parse().unwrap()));
+        assert_eq!(
+            San::parse("db1.example.com").unwrap(),
+            San::Dns("db1.example.com".into())
+        );
+        assert_eq!(
+            San::parse("*.example.com").unwrap(),
+            San::Dns("*.example.com".into())
+        );
+        assert_eq!(
+            San::parse("10.0.0.5").unwrap(),
+            San::Ip("10.0.0.5".parse().unwrap())
+        );
         assert_eq!(San::parse("::1").unwrap(), San::Ip("::1".parse().unwrap()));
-        assert_eq!(San::parse("ip:[fe80::1]").unwrap(), San::Ip("fe80::1".parse().unwrap()));
-        assert_eq!(San::parse("email:a@b.c").unwrap(), San::Email("a@b.c".into()));
-        assert_eq!(San::parse("uri:spiffe://x/y").unwrap(), San::Uri("spiffe://x/y".into()));
+        assert_eq!(
+            San::parse("ip:[fe80::1]").unwrap(),
+            San::Ip("fe80::1".parse().unwrap())
+        );
+        assert_eq!(
+            San::parse("email:a@b.c").unwrap(),
+            San::Email("a@b.c".into())
+        );
+        assert_eq!(
+            San::parse("uri:spiffe://x/y").unwrap(),
+            San::Uri("spiffe://x/y".into())
+        );
         assert_eq!(San::parse("DNS:Host").unwrap(), San::Dns("host".into()));
     }
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "a..b", "-a.b", "a b", "ip:300.1.1.1", "email:nope", "x.*.y", "uri:nocolon"] {
+        for bad in [
+            "",
+            "a..b",
+            "-a.b",
+            "a b",
+            "ip:300.1.1.1",
+            "email:nope",
+            "x.*.y",
+            "uri:nocolon",
+        ] {
             assert!(San::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -1,1 +1,257 @@
-//! (in progress)
+//! A real MariaDB server for one test: its own datadir, a free port on 127.0.0.1, the TLS files
+//! under test, started and stopped by pid (never by name, so other servers are never touched).
+//!
+//! A missing `mariadbd`/`mariadb-install-db`/`mariadb` is a test failure: the README's test
+//! command installs them.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server.
+pub struct MariaDb {
+    /// The TCP port on 127.0.0.1.
+    pub port: u16,
+    /// The server's scratch directory (datadir, socket, error log).
+    pub dir: tempfile::TempDir,
+    child: Child,
+}
+
+fn program(name: &str) -> String {
+    for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"] {
+        let p = Path::new(dir).join(name);
+        if p.exists() {
+            return p.display().to_string();
+        }
+    }
+    panic!(
+        "{name} not found: install mariadb-server and mariadb-client (the README's test command does)"
+    );
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("no free port on 127.0.0.1");
+    listener.local_addr().expect("local address").port()
+}
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+impl MariaDb {
+    /// Initialises a datadir and starts `mariadbd` with `ssl_ca`/`ssl_cert`/`ssl_key`.
+    pub fn start(ca: &Path, cert: &Path, key: &Path) -> MariaDb {
+        Self::start_with(ca, cert, key, &[])
+    }
+
+    /// Like [`MariaDb::start`], with extra server options.
+    pub fn start_with(ca: &Path, cert: &Path, key: &Path, extra: &[&str]) -> MariaDb {
+        let mut dir = tempfile::Builder::new()
+            .prefix("dbtls-mariadb-")
+            .tempdir()
+            .expect("tempdir");
+        let data = dir.path().join("data");
+        let user = if is_root() {
+            "--user=root".to_string()
+        } else {
+            format!("--user={}", whoami())
+        };
+        let out = Command::new(program("mariadb-install-db"))
+            .args([
+                "--no-defaults",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
+            .arg(format!("--datadir={}", data.display()))
+            .arg(&user)
+            .stdin(Stdio::null())
+            .output()
+            .expect("cannot run mariadb-install-db");
+        assert!(
+            out.status.success(),
+            "mariadb-install-db failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let abs =
+            |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let mut last_err = String::new();
+        for _attempt in 0..3 {
+            let port = free_port();
+            let mut cmd = Command::new(program("mariadbd"));
+            cmd.arg("--no-defaults")
+                .arg(format!("--datadir={}", data.display()))
+                .arg(format!("--socket={}", dir.path().join("sock").display()))
+                .arg(format!("--pid-file={}", dir.path().join("pid").display()))
+                .arg(format!(
+                    "--log-error={}",
+                    dir.path().join("error.log").display()
+                ))
+                .arg(format!("--port={port}"))
+                .arg("--bind-address=127.0.0.1")
+                .arg(&user)
+                .args([
+                    "--skip-log-bin",
+                    "--innodb-buffer-pool-size=16M",
+                    "--log-warnings=2",
+                ])
+                .arg(format!("--ssl-ca={}", abs(ca).display()))
+                .arg(format!("--ssl-cert={}", abs(cert).display()))
+                .arg(format!("--ssl-key={}", abs(key).display()))
+                .args(extra)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            let child = cmd.spawn().expect("cannot start mariadbd");
+            let mut server = MariaDb { port, dir, child };
+            match server.wait_ready() {
+                Ok(()) => return server,
+                Err(e) => {
+                    last_err = e;
+                    server.stop();
+                    dir = std::mem::replace(&mut server.dir, tempfile::tempdir().expect("tempdir"));
+                }
+            }
+        }
+        panic!("mariadbd did not start: {last_err}");
+    }
+
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!(
+                    "mariadbd exited with {status}:\n{}",
+                    self.error_log()
+                ));
+            }
+            let ok = self
+                .socket_client()
+                .args(["-e", "SELECT 1"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map(|s| s.success())
+                .unwrap_or(false);
+            if ok {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!("not ready after 60 s:\n{}", self.error_log()));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// The server's error log (for assertion messages).
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+    }
+
+    fn socket_client(&self) -> Command {
+        let mut cmd = Command::new(program("mariadb"));
+        cmd.arg("--no-defaults")
+            .arg(format!(
+                "--socket={}",
+                self.dir.path().join("sock").display()
+            ))
+            .args(["-u", "root", "--batch", "--skip-column-names"])
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs SQL as root over the unix socket; panics on failure; returns stdout.
+    pub fn root_sql(&self, sql: &str) -> String {
+        let out = self
+            .socket_client()
+            .args(["-e", sql])
+            .output()
+            .expect("cannot run mariadb");
+        assert!(
+            out.status.success(),
+            "SQL failed: {sql}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs a file of SQL as root over the unix socket, exactly as a user pastes it into the
+    /// client (`mariadb < file`); panics on failure.
+    pub fn root_sql_file(&self, path: &Path) -> String {
+        let file = std::fs::File::open(path).expect("open SQL file");
+        let out = self
+            .socket_client()
+            .stdin(file)
+            .output()
+            .expect("cannot run mariadb");
+        assert!(
+            out.status.success(),
+            "SQL file failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The `mariadb` client over TCP to 127.0.0.1 on this server's port, with no option files.
+    pub fn client(&self) -> Command {
+        self.client_to("127.0.0.1")
+    }
+
+    /// The `mariadb` client over TCP to `host` (e.g. "localhost") on this server's port.
+    pub fn client_to(&self, host: &str) -> Command {
+        let mut cmd = Command::new(program("mariadb"));
+        cmd.arg("--no-defaults")
+            .args([
+                "--protocol=TCP",
+                "-h",
+                host,
+                "-P",
+                &self.port.to_string(),
+                "--batch",
+                "--skip-column-names",
+            ])
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// The server's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The datadir path.
+    pub fn datadir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn stop(&mut self) {
+        use nix::sys::signal::{Signal, kill};
+        use nix::unistd::Pid;
+        let pid = Pid::from_raw(self.child.id() as i32);
+        let _ = kill(pid, Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for MariaDb {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn whoami() -> String {
+    nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| "mysql".into())
+}

@@ -15,7 +15,12 @@ pub struct TestDir {
 impl TestDir {
     /// A new empty directory.
     pub fn new() -> TestDir {
-        TestDir { dir: tempfile::Builder::new().prefix("dbtls-test-").tempdir().unwrap() }
+        TestDir {
+            dir: tempfile::Builder::new()
+                .prefix("dbtls-test-")
+                .tempdir()
+                .unwrap(),
+        }
     }
 
     /// Its path.
@@ -38,7 +43,11 @@ impl TestDir {
 
 /// Runs a command and returns its output, failing the test if it cannot start.
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e} (is the peer installed? the README's test command installs it)"))
+    cmd.output().unwrap_or_else(|e| {
+        panic!(
+            "cannot run {cmd:?}: {e} (is the peer installed? the README's test command installs it)"
+        )
+    })
 }
 
 /// Runs a command that must succeed; returns stdout as text.
@@ -77,7 +86,11 @@ pub fn openssl() -> Command {
 /// File mode bits of a path.
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 /// The names in a directory, sorted.
