@@ -108,23 +108,22 @@ pub fn read_certs(path: &Path) -> Result<Vec<Vec<u8>>> {
     if p7b::is_p7b(&data) {
         return p7b::read(&data).with_context(|| format!("{name}"));
     }
-    if let Ok(blocks) = pem::parse_many(&data) {
-        if !blocks.is_empty() {
-            let certs: Vec<Vec<u8>> = blocks
-                .into_iter()
-                .filter(|b| b.tag() == "CERTIFICATE" || b.tag() == "X509 CERTIFICATE")
-                .map(pem::Pem::into_contents)
-                .collect();
-            if certs.is_empty() {
-                bail!("{name}: no CERTIFICATE block in this PEM file");
-            }
-            for (i, c) in certs.iter().enumerate() {
-                x509_parser::parse_x509_certificate(c).map_err(|e| {
-                    anyhow::anyhow!("{name}: certificate {} is malformed: {e}", i + 1)
-                })?;
-            }
-            return Ok(certs);
+    if let Ok(blocks) = pem::parse_many(&data)
+        && !blocks.is_empty()
+    {
+        let certs: Vec<Vec<u8>> = blocks
+            .into_iter()
+            .filter(|b| b.tag() == "CERTIFICATE" || b.tag() == "X509 CERTIFICATE")
+            .map(pem::Pem::into_contents)
+            .collect();
+        if certs.is_empty() {
+            bail!("{name}: no CERTIFICATE block in this PEM file");
         }
+        for (i, c) in certs.iter().enumerate() {
+            x509_parser::parse_x509_certificate(c)
+                .map_err(|e| anyhow::anyhow!("{name}: certificate {} is malformed: {e}", i + 1))?;
+        }
+        return Ok(certs);
     }
     match x509_parser::parse_x509_certificate(&data) {
         Ok(_) => Ok(vec![data]),

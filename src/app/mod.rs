@@ -1,5 +1,5 @@
 //! One module per command: read inputs, call the core, write through [`crate::store`].
 
 pub mod config;
-pub mod setup;
 pub mod export;
+pub mod setup;
