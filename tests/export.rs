@@ -881,3 +881,97 @@ fn java_client_completes_mutual_tls_with_our_jks_and_p12_stores() {
         "{seen:?}"
     );
 }
+
+/// A JDBC client through MariaDB Connector/J (Debian's libmariadb-java): connects with a
+/// truststore and optionally a keystore of the given type and prints who it is.
+const JDBC_CLIENT: &str = r#"
+import java.sql.*;
+
+public class JdbcClient {
+    public static void main(String[] a) throws Exception {
+        String url = "jdbc:mariadb://localhost:" + a[0] + "/?user=" + a[1] + "&useSsl=true"
+            + "&trustStore=file:" + a[3] + "&trustStoreType=" + a[2] + "&trustStorePassword=" + a[5];
+        if (!a[4].equals("-")) {
+            url += "&keyStore=file:" + a[4] + "&keyStoreType=" + a[2] + "&keyStorePassword=" + a[5];
+        }
+        try (Connection c = DriverManager.getConnection(url);
+             ResultSet r = c.createStatement().executeQuery(
+                 "SELECT CURRENT_USER(), VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_VERSION'")) {
+            r.next();
+            System.out.println("user=" + r.getString(1) + " tls=" + r.getString(2));
+        }
+    }
+}
+"#;
+
+#[test]
+fn mariadb_connector_j_logs_in_with_our_stores_as_a_require_subject_user() {
+    let f = Fixture::new();
+    let pw = "changeit";
+    for ext in ["jks", "p12"] {
+        ok(f.dbtls()
+            .args([
+                "export",
+                ext,
+                "--out",
+                &format!("trust.{ext}"),
+                "--cert",
+                "d/ca.pem",
+            ])
+            .arg(format!("--passout=pass:{pw}")));
+        f.export(
+            ext,
+            &format!("client.{ext}"),
+            true,
+            &["--passout", &format!("pass:{pw}")],
+        );
+    }
+    std::fs::write(f.p("JdbcClient.java"), JDBC_CLIENT).unwrap();
+    ok(Command::new("javac")
+        .current_dir(f.dir.path())
+        .args(["-d", "classes", "JdbcClient.java"]));
+    let server = crate::util::mariadb::MariaDb::start(
+        &f.p("d/ca.pem"),
+        &f.p("d/server-cert.pem"),
+        &f.p("d/server-key.pem"),
+    );
+    server.root_sql(
+        "CREATE USER 'leaf'@'%' REQUIRE SUBJECT '/CN=Test Leaf' AND ISSUER '/CN=Test Intermediate'; GRANT USAGE ON *.* TO 'leaf'@'%';",
+    );
+    let jdbc = |kind: &str, ext: &str, keystore: &str| {
+        let cp = format!("classes:{}", "/usr/share/java/mariadb-java-client.jar");
+        run(Command::new("java")
+            .current_dir(f.dir.path())
+            .args([
+                "-cp",
+                &cp,
+                "JdbcClient",
+                &server.port.to_string(),
+                "leaf",
+                kind,
+            ])
+            .args([
+                format!("{}", f.p(&format!("trust.{ext}")).display()),
+                keystore.to_string(),
+                pw.to_string(),
+            ])
+            .stdin(Stdio::null()))
+    };
+    for (kind, ext) in [("JKS", "jks"), ("PKCS12", "p12")] {
+        let keystore = f.p(&format!("client.{ext}")).display().to_string();
+        let out = jdbc(kind, ext, &keystore);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("user=leaf@%") && stdout.contains("tls=TLSv1."),
+            "{kind}: {stdout}\n{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            server.error_log()
+        );
+    }
+    // Without the keystore the REQUIRE SUBJECT user is refused.
+    let out = jdbc("PKCS12", "p12", "-");
+    assert!(
+        !out.status.success(),
+        "logged in without a client certificate"
+    );
+}
