@@ -51,7 +51,7 @@ pub struct CommonArgs {
 /// The private key of a key store.
 #[derive(Debug, clap::Args)]
 pub struct KeyArgs {
-    /// Private key (PEM or DER; PKCS#8, PKCS#1, SEC1, encrypted or not): makes a key store.
+    /// Private key (PEM or DER, plain or encrypted, as the key decoder reads it): makes a key store.
     #[arg(long, short = 'k', value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Password of an encrypted --key (pass:|env:|file:|fd:|stdin; asked on a terminal).
