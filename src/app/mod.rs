@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod csr;
+pub mod export;
 pub mod inspect;
 pub mod issue;
 pub mod key;

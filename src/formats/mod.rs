@@ -40,11 +40,23 @@ pub struct CertEntry {
     pub der: Vec<u8>,
 }
 
+/// A private key entry whose key was not decrypted (the store was read without a password, or
+/// the key has a password of its own): its alias and certificate chain only.
+#[derive(Debug, Clone)]
+pub struct LockedKeyEntry {
+    /// The entry's alias.
+    pub alias: String,
+    /// DER certificates, leaf first.
+    pub chain: Vec<Vec<u8>>,
+}
+
 /// What a key store holds.
 #[derive(Debug, Default)]
 pub struct Store {
     /// Private key entries (empty when the store was read without a password).
     pub keys: Vec<KeyEntry>,
+    /// Private key entries listed without their key (see [`LockedKeyEntry`]).
+    pub locked_keys: Vec<LockedKeyEntry>,
     /// Trusted certificate entries.
     pub certs: Vec<CertEntry>,
     /// Whether the store's integrity (JKS digest, PKCS#12 MAC) was verified.
