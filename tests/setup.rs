@@ -430,54 +430,6 @@ fn bad_input_is_one_clear_line_and_nothing_written() {
 }
 
 #[test]
-fn passout_encrypts_the_ca_key_only() {
-    let t = TestDir::new();
-    ok(t.dbtls()
-        .args(["setup", "--datadir", "d", "--passout", "pass:s3cret"]));
-    let d = t.join("d");
-    assert!(
-        fs::read_to_string(d.join("ca-key.pem"))
-            .unwrap()
-            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    );
-    assert!(
-        fs::read_to_string(d.join("server-key.pem"))
-            .unwrap()
-            .starts_with("-----BEGIN PRIVATE KEY-----")
-    );
-    assert!(
-        fs::read_to_string(d.join("client-key.pem"))
-            .unwrap()
-            .starts_with("-----BEGIN PRIVATE KEY-----")
-    );
-    ok(openssl()
-        .args(["pkey", "-noout", "-passin", "pass:s3cret", "-in"])
-        .arg(d.join("ca-key.pem")));
-    let wrong = run(openssl()
-        .args(["pkey", "-noout", "-passin", "pass:nope", "-in"])
-        .arg(d.join("ca-key.pem")));
-    assert!(!wrong.status.success());
-
-    let t = TestDir::new();
-    ok(t.dbtls().args([
-        "setup",
-        "--datadir",
-        "d",
-        "--passout",
-        "pass:s3cret",
-        "--encrypt-client-key",
-    ]));
-    assert!(
-        fs::read_to_string(t.join("d/client-key.pem"))
-            .unwrap()
-            .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    );
-    ok(openssl()
-        .args(["pkey", "-noout", "-passin", "pass:s3cret", "-in"])
-        .arg(t.join("d/client-key.pem")));
-}
-
-#[test]
 fn config_prints_absolute_paths_for_each_server() {
     let t = TestDir::new();
     ok(t.dbtls().args(["setup", "--datadir", "d"]));

@@ -411,12 +411,13 @@ pub fn display_time(t: OffsetDateTime) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::pki::key::KeyType;
     use crate::pki::name::DistinguishedName;
 
-    fn spec(profile: Profile, key: &PrivateKey, cn: &str) -> CertSpec {
+    /// A 30-day certificate spec with a UTF8String CN and a localhost SAN (shared by tests).
+    pub(crate) fn spec(profile: Profile, key: &PrivateKey, cn: &str) -> CertSpec {
         CertSpec {
             profile,
             subject_der: DistinguishedName::common_name(cn)

@@ -181,23 +181,12 @@ pub fn common_name(der: &[u8]) -> Option<String> {
 /// Test fixtures shared by the container modules' unit tests.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use crate::pki::cert::{self, CertSpec, Issuer, Signer, Validity};
+    use crate::pki::cert::{self, Issuer, Signer};
     use crate::pki::key::{KeyType, PrivateKey};
-    use crate::pki::name::DistinguishedName;
     use crate::pki::profile::Profile;
 
     fn make(cn: &str, profile: Profile, key: &PrivateKey, signer: Signer<'_>) -> Vec<u8> {
-        let spec = CertSpec {
-            profile,
-            subject_der: DistinguishedName::common_name(cn)
-                .unwrap()
-                .to_der()
-                .unwrap(),
-            public_key_der: key.public_key_der(),
-            sans: Vec::new(),
-            validity: Validity::days_from(time::OffsetDateTime::now_utc(), 30),
-            serial: cert::random_serial().unwrap(),
-        };
+        let spec = cert::tests::spec(profile, key, cn);
         cert::issue(&spec, signer).unwrap().cert.der().to_vec()
     }
 
