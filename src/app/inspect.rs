@@ -414,6 +414,8 @@ fn detect_pem(
                     ));
                 }
             }
+            // `openssl ecparam -genkey` writes the curve before the key; the key names it too.
+            "EC PARAMETERS" => {}
             other => warnings.push(format!(
                 "skipped a PEM '{}' block",
                 crate::term::escape(other)
