@@ -582,3 +582,529 @@ fn mariadb_accepts_the_sql_for_the_right_certificate_only() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Containers: made by openssl, keytool and `dbtls export`, listed by `dbtls inspect` exactly as
+// the peer lists them.
+
+fn keytool() -> std::process::Command {
+    let mut cmd = std::process::Command::new("keytool");
+    cmd.stdin(std::process::Stdio::null());
+    cmd
+}
+
+/// A chain made with the binary: `d/ca.pem` ← `int.pem` ← `leaf.pem` (+ `leaf-key.pem`), with a
+/// leaf subject that needs escaping, and `chain.pem` = leaf, intermediate, root.
+fn chain_fixture() -> TestDir {
+    let t = TestDir::new();
+    ok(t.dbtls().args(["setup", "--datadir", "d"]));
+    ok(t.dbtls().args([
+        "issue",
+        "intermediate",
+        "--subject",
+        "/O=Example/CN=Example DB CA",
+        "--ca",
+        "d/ca.pem",
+        "--ca-key",
+        "d/ca-key.pem",
+        "--out-cert",
+        "int.pem",
+        "--out-key",
+        "int-key.pem",
+    ]));
+    ok(t.dbtls().args([
+        "issue",
+        "client",
+        "--subject",
+        r"/O=My Dom, Inc./CN=alice+UID=a\/b",
+        "--key-type",
+        "ecdsa-p256",
+        "--ca",
+        "int.pem",
+        "--ca-key",
+        "int-key.pem",
+        "--out-cert",
+        "leaf.pem",
+        "--out-key",
+        "leaf-key.pem",
+    ]));
+    let chain: String = ["leaf.pem", "int.pem", "d/ca.pem"]
+        .iter()
+        .map(|f| std::fs::read_to_string(t.join(f)).unwrap())
+        .collect();
+    std::fs::write(t.join("chain.pem"), chain).unwrap();
+    t
+}
+
+/// (subject in `-nameopt compat`, SHA-256 fingerprint) of every certificate in a PEM text, per
+/// `openssl x509`, in order.
+fn openssl_certs(t: &TestDir, pem_text: &str) -> Vec<(String, String)> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut out = Vec::new();
+    let mut rest = pem_text;
+    while let Some(start) = rest.find(BEGIN) {
+        let stop = rest[start..].find(END).expect("END line") + start + END.len();
+        let file = t.join("oracle-one.pem");
+        std::fs::write(&file, format!("{}\n", &rest[start..stop])).unwrap();
+        let text = ok(openssl()
+            .args([
+                "x509",
+                "-noout",
+                "-subject",
+                "-nameopt",
+                "compat",
+                "-fingerprint",
+                "-sha256",
+                "-in",
+            ])
+            .arg(&file));
+        let get = |prefix: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .unwrap_or_else(|| panic!("no {prefix} in {text}"))
+                .to_string()
+        };
+        out.push((get("subject="), get("sha256 Fingerprint=")));
+        rest = &rest[stop..];
+    }
+    out
+}
+
+/// The JSON items of `dbtls inspect --format json ARGS`.
+fn inspect_json(t: &TestDir, args: &[&str]) -> Vec<serde_json::Value> {
+    let out = ok(t.dbtls().args(["inspect", "--format", "json"]).args(args));
+    match serde_json::from_str(&out).unwrap() {
+        serde_json::Value::Array(items) => items,
+        other => panic!("not an array: {other}"),
+    }
+}
+
+/// (subject, fingerprint) of the certificates `dbtls inspect` lists, in order; the `--field
+/// subject` output must list the same subjects.
+fn dbtls_certs(t: &TestDir, args: &[&str]) -> Vec<(String, String)> {
+    let certs: Vec<(String, String)> = inspect_json(t, args)
+        .iter()
+        .filter(|i| i["kind"] == "certificate")
+        .map(|i| {
+            (
+                i["subject"].as_str().unwrap().to_string(),
+                i["sha256_fingerprint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let field = ok(t.dbtls().args(["inspect", "--field", "subject"]).args(args));
+    let subjects: Vec<String> = certs.iter().map(|(s, _)| format!("{s}\n")).collect();
+    assert_eq!(field, subjects.concat(), "--field subject of {args:?}");
+    certs
+}
+
+fn sorted(mut v: Vec<(String, String)>) -> Vec<(String, String)> {
+    v.sort();
+    v
+}
+
+#[test]
+fn p7b_made_by_openssl_der_pem_and_inside_a_pem_bundle_lists_what_openssl_lists() {
+    let t = chain_fixture();
+    ok(openssl().current_dir(t.path()).args([
+        "crl2pkcs7",
+        "-nocrl",
+        "-certfile",
+        "chain.pem",
+        "-outform",
+        "DER",
+        "-out",
+        "chain.p7b",
+    ]));
+    ok(openssl().current_dir(t.path()).args([
+        "crl2pkcs7",
+        "-nocrl",
+        "-certfile",
+        "chain.pem",
+        "-out",
+        "chain-pem.p7b",
+    ]));
+    let printed = ok(openssl().current_dir(t.path()).args([
+        "pkcs7",
+        "-print_certs",
+        "-inform",
+        "DER",
+        "-in",
+        "chain.p7b",
+    ]));
+    let oracle = openssl_certs(&t, &printed);
+    assert_eq!(oracle.len(), 3);
+    assert_eq!(oracle[0].0, r"/O=My Dom, Inc./CN=alice+UID=a\/b");
+    let printed_pem =
+        ok(openssl()
+            .current_dir(t.path())
+            .args(["pkcs7", "-print_certs", "-in", "chain-pem.p7b"]));
+    assert_eq!(openssl_certs(&t, &printed_pem), oracle);
+    assert_eq!(dbtls_certs(&t, &["chain.p7b"]), oracle, "DER p7b");
+    assert_eq!(dbtls_certs(&t, &["chain-pem.p7b"]), oracle, "PEM p7b");
+
+    // A PKCS7 block among other PEM blocks: a certificate, the p7b, then a key.
+    let mixed = [
+        std::fs::read_to_string(t.join("d/server-cert.pem")).unwrap(),
+        std::fs::read_to_string(t.join("chain-pem.p7b")).unwrap(),
+        std::fs::read_to_string(t.join("leaf-key.pem")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(t.join("mixed.pem"), mixed).unwrap();
+    let server = openssl_certs(
+        &t,
+        &std::fs::read_to_string(t.join("d/server-cert.pem")).unwrap(),
+    );
+    let want: Vec<_> = server.into_iter().chain(oracle).collect();
+    assert_eq!(dbtls_certs(&t, &["mixed.pem"]), want);
+    let text = ok(t.dbtls().args(["inspect", "mixed.pem"]));
+    assert!(
+        text.contains("mixed.pem #2: certificate (PEM block 2 (PKCS7) certificate 1)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("mixed.pem #5: private key (PEM block 3 (PRIVATE KEY)): EC P-256, not encrypted, belongs to certificate mixed.pem #2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn p12_made_by_openssl_default_and_legacy_lists_what_openssl_lists() {
+    let t = chain_fixture();
+    let cas = std::fs::read_to_string(t.join("int.pem")).unwrap()
+        + &std::fs::read_to_string(t.join("d/ca.pem")).unwrap();
+    std::fs::write(t.join("cas.pem"), cas).unwrap();
+    for (name, extra) in [("modern.p12", &[][..]), ("legacy.p12", &["-legacy"][..])] {
+        ok(openssl()
+            .current_dir(t.path())
+            .args([
+                "pkcs12",
+                "-export",
+                "-name",
+                "My Client",
+                "-inkey",
+                "leaf-key.pem",
+                "-in",
+                "leaf.pem",
+                "-certfile",
+                "cas.pem",
+                "-passout",
+                "pass:pw",
+                "-out",
+                name,
+            ])
+            .args(extra));
+        let printed = ok(openssl()
+            .current_dir(t.path())
+            .args(["pkcs12", "-nokeys", "-passin", "pass:pw", "-in", name])
+            .args(extra));
+        let oracle = openssl_certs(&t, &printed);
+        assert_eq!(oracle.len(), 3, "{name}");
+        let ours = dbtls_certs(&t, &["--passin", "pass:pw", name]);
+        assert_eq!(sorted(ours.clone()), sorted(oracle.clone()), "{name}");
+        assert_eq!(ours[0], oracle[0], "{name}: the key's certificate first");
+
+        let items = inspect_json(&t, &["--passin", "pass:pw", name]);
+        assert_eq!(items[0]["kind"], "private_key", "{name}");
+        assert_eq!(items[0]["alias"], "My Client", "{name}");
+        assert_eq!(items[0]["key"]["type"], "EC", "{name}");
+        assert_eq!(items[0]["belongs_to"]["index"], 2, "{name}");
+        assert_eq!(items[1]["alias"], "My Client", "{name}");
+        let text = ok(t.dbtls().args(["inspect", "--passin", "pass:pw", name]));
+        assert!(
+            text.contains(&format!(
+                "{name} #1: private key (PKCS#12 key entry 'My Client'): EC P-256, encrypted, belongs to certificate {name} #2"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains("  alias:               My Client\n"),
+            "{text}"
+        );
+
+        // Without --passin: one error line naming the file.
+        let err = fails(t.dbtls().args(["inspect", name]));
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        assert!(
+            lines[0].starts_with(&format!("dbtls: error: {name}: "))
+                && lines[0].contains("--passin"),
+            "{err}"
+        );
+    }
+}
+
+/// keytool's view of a store: aliases, and (subject per openssl, SHA-256) of every certificate
+/// of every entry (`-list -rfc` through openssl; the fingerprints also from `-list -v`).
+fn keytool_view(t: &TestDir, store: &str, kind: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let list = |extra: &str| {
+        ok(keytool()
+            .current_dir(t.path())
+            .args(["-list", extra, "-storetype", kind, "-storepass", "storepw"])
+            .args(["-keystore", store]))
+    };
+    let verbose = list("-v");
+    let mut aliases: Vec<String> = verbose
+        .lines()
+        .filter_map(|l| l.strip_prefix("Alias name: "))
+        .map(str::to_string)
+        .collect();
+    aliases.sort();
+    let mut fingerprints: Vec<String> = verbose
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("SHA256: "))
+        .map(str::to_string)
+        .collect();
+    let certs = openssl_certs(t, &list("-rfc"));
+    let mut from_rfc: Vec<String> = certs.iter().map(|(_, f)| f.clone()).collect();
+    fingerprints.sort();
+    from_rfc.sort();
+    assert_eq!(fingerprints, from_rfc, "keytool -v and -rfc agree");
+    (aliases, sorted(certs))
+}
+
+fn sorted_strings(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn dbtls_aliases(t: &TestDir, args: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = inspect_json(t, args)
+        .iter()
+        .filter_map(|i| i["alias"].as_str().map(str::to_string))
+        .collect();
+    a.sort();
+    a.dedup();
+    a
+}
+
+#[test]
+fn jks_and_p12_made_by_keytool_list_what_keytool_lists_with_and_without_password() {
+    let t = chain_fixture();
+    for (store, kind) in [("kt.jks", "JKS"), ("kt.p12", "PKCS12")] {
+        ok(keytool()
+            .current_dir(t.path())
+            .args(["-genkeypair", "-storetype", kind, "-keyalg", "EC"])
+            .args(["-groupname", "secp256r1", "-alias", "Mine"])
+            .args(["-dname", "CN=keytool key, O=Example"])
+            .args(["-storepass", "storepw", "-keypass", "storepw"])
+            .args(["-keystore", store]));
+        ok(keytool()
+            .current_dir(t.path())
+            .args(["-importcert", "-noprompt", "-storetype", kind])
+            .args(["-alias", "TheCA", "-storepass", "storepw"])
+            .args(["-file", "d/ca.pem", "-keystore", store]));
+        ok(keytool()
+            .current_dir(t.path())
+            .args(["-importcert", "-noprompt", "-storetype", kind])
+            .args(["-alias", "inter", "-storepass", "storepw"])
+            .args(["-file", "int.pem", "-keystore", store]));
+        let (aliases, oracle) = keytool_view(&t, store, kind);
+        assert_eq!(oracle.len(), 3, "{store}");
+        assert_eq!(aliases, ["inter", "mine", "theca"], "{store}");
+
+        let with = ["--passin", "pass:storepw", store];
+        assert_eq!(sorted(dbtls_certs(&t, &with)), oracle, "{store}");
+        // keytool shows PKCS#12 aliases lowercased (Java's alias map); the file keeps the
+        // friendlyName as typed ("TheCA", as `openssl pkcs12` shows too), and so do we.
+        let ours: Vec<String> = dbtls_aliases(&t, &with)
+            .iter()
+            .map(|a| a.to_lowercase())
+            .collect();
+        assert_eq!(sorted_strings(ours), aliases, "{store}");
+        let text = ok(t.dbtls().arg("inspect").args(with));
+        let kind_name = if kind == "JKS" { "JKS" } else { "PKCS#12" };
+        assert!(
+            text.contains(&format!(
+                "{store} #1: private key ({kind_name} key entry 'mine'): EC P-256, encrypted, belongs to certificate {store} #2"
+            )),
+            "{text}"
+        );
+        let out = run(t
+            .dbtls()
+            .args(["inspect", "--passin", "pass:storepw", store]));
+        assert!(out.status.success());
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("integrity"),
+            "checked: no warning"
+        );
+    }
+
+    // A JKS without its password: every certificate, the key entry's chain included, and a
+    // warning that integrity was not checked (as keytool does).
+    assert_eq!(
+        sorted(dbtls_certs(&t, &["kt.jks"])),
+        keytool_view(&t, "kt.jks", "JKS").1
+    );
+    assert_eq!(dbtls_aliases(&t, &["kt.jks"]), ["inter", "mine", "theca"]);
+    let out = run(t.dbtls().args(["inspect", "kt.jks"]));
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "dbtls: warning: kt.jks: JKS read without its password: the store's integrity was not checked\n"
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("kt.jks #1: private key (JKS key entry 'mine'): not decrypted (read without the store password), belongs to certificate kt.jks #2"),
+        "{text}"
+    );
+    let items = inspect_json(&t, &["kt.jks"]);
+    assert_eq!(items[0]["locked"], true);
+    assert_eq!(items[0]["belongs_to"]["index"], 2);
+
+    // A wrong store password: one error line naming the file, exit 1, the good file still shown.
+    for store in ["kt.jks", "kt.p12"] {
+        let out = run(t
+            .dbtls()
+            .args(["inspect", "--passin", "pass:wrong", store, "leaf.pem"]));
+        assert_eq!(out.status.code(), Some(1), "{store}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("dbtls: error: "))
+            .collect();
+        assert_eq!(lines.len(), 1, "{stderr}");
+        assert!(
+            lines[0].starts_with(&format!("dbtls: error: {store}: "))
+                && lines[0].contains("password"),
+            "{stderr}"
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.starts_with("leaf.pem #1: certificate\n"), "{stdout}");
+        assert!(!stdout.contains(store), "{stdout}");
+    }
+}
+
+#[test]
+fn our_own_exports_are_inspected_leaf_first_with_their_key() {
+    let t = chain_fixture();
+    let oracle = openssl_certs(&t, &std::fs::read_to_string(t.join("chain.pem")).unwrap());
+    let cert_args = ["--cert", "d/ca.pem", "leaf.pem", "int.pem"];
+    let export = |args: &[&str]| ok(t.dbtls().arg("export").args(args).args(cert_args));
+    export(&["p7b", "--out", "o.p7b"]);
+    export(&["p7b", "--pem", "--out", "o-pem.p7b"]);
+    assert_eq!(dbtls_certs(&t, &["o.p7b"]), oracle);
+    assert_eq!(dbtls_certs(&t, &["o-pem.p7b"]), oracle);
+    for (name, extra) in [
+        ("o.jks", &["jks"][..]),
+        ("o.p12", &["p12"][..]),
+        ("o-legacy.p12", &["p12", "--legacy"][..]),
+    ] {
+        export(
+            &[
+                extra,
+                &[
+                    "--out",
+                    name,
+                    "--key",
+                    "leaf-key.pem",
+                    "--alias",
+                    "client",
+                    "--passout",
+                    "pass:pw",
+                ],
+            ]
+            .concat(),
+        );
+        let args = ["--passin", "pass:pw", name];
+        assert_eq!(dbtls_certs(&t, &args), oracle, "{name}");
+        assert_eq!(dbtls_aliases(&t, &args), ["client"], "{name}");
+        let text = ok(t.dbtls().arg("inspect").args(args));
+        assert!(
+            text.contains("key entry 'client'): EC P-256, encrypted, belongs to certificate")
+                && text.contains(&format!("belongs to certificate {name} #2\n")),
+            "{text}"
+        );
+    }
+    // Our JKS without a password: the chain, and the warning.
+    assert_eq!(dbtls_certs(&t, &["o.jks"]), oracle);
+    let out = run(t.dbtls().args(["inspect", "o.jks"]));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("integrity was not checked"));
+}
+
+#[test]
+fn pkcs1_sec1_and_legacy_encrypted_keys_show_type_size_and_their_certificate() {
+    let t = TestDir::new();
+    ok(openssl()
+        .current_dir(t.path())
+        .args(["genrsa", "-traditional", "-out", "rsa.pem", "3072"]));
+    ok(openssl().current_dir(t.path()).args([
+        "genrsa",
+        "-traditional",
+        "-aes128",
+        "-passout",
+        "pass:pw",
+        "-out",
+        "rsa-enc.pem",
+        "2048",
+    ]));
+    ok(openssl().current_dir(t.path()).args([
+        "ecparam",
+        "-genkey",
+        "-name",
+        "secp384r1",
+        "-out",
+        "ec.pem",
+    ]));
+    for (key, cert, pass) in [
+        ("rsa.pem", "rsa-cert.pem", None),
+        ("rsa-enc.pem", "rsa-enc-cert.pem", Some("pass:pw")),
+        ("ec.pem", "ec-cert.pem", None),
+    ] {
+        let mut cmd = openssl();
+        cmd.current_dir(t.path())
+            .args(["req", "-x509", "-new", "-days", "2", "-subj"])
+            .arg(format!("/CN={key}"))
+            .args(["-key", key, "-out", cert]);
+        if let Some(p) = pass {
+            cmd.args(["-passin", p]);
+        }
+        ok(&mut cmd);
+    }
+    assert!(
+        std::fs::read_to_string(t.join("rsa.pem"))
+            .unwrap()
+            .starts_with("-----BEGIN RSA PRIVATE KEY-----\n")
+    );
+    let ec = std::fs::read_to_string(t.join("ec.pem")).unwrap();
+    assert!(ec.contains("-----BEGIN EC PRIVATE KEY-----\n"), "{ec}");
+
+    let out = run(t.dbtls().args([
+        "inspect",
+        "rsa.pem",
+        "ec.pem",
+        "rsa-enc.pem",
+        "ec-cert.pem",
+        "rsa-cert.pem",
+        "rsa-enc-cert.pem",
+    ]));
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "no warning");
+    let text = String::from_utf8_lossy(&out.stdout);
+    for want in [
+        "rsa.pem #1: private key: RSA 3072, not encrypted, belongs to certificate rsa-cert.pem #1",
+        "ec.pem #1: private key (PEM block 2 (EC PRIVATE KEY)): EC P-384, not encrypted, belongs to certificate ec-cert.pem #1",
+        "rsa-enc.pem #1: private key: RSA (size hidden by encryption), encrypted, certificate unknown while encrypted",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+    let text = ok(t.dbtls().args([
+        "inspect",
+        "--passin",
+        "pass:pw",
+        "rsa-enc.pem",
+        "rsa-enc-cert.pem",
+    ]));
+    assert!(
+        text.contains(
+            "rsa-enc.pem #1: private key: RSA 2048, encrypted, belongs to certificate rsa-enc-cert.pem #1"
+        ),
+        "{text}"
+    );
+    let items = inspect_json(&t, &["rsa.pem", "rsa-cert.pem"]);
+    assert_eq!(items[0]["key"]["type"], "RSA");
+    assert_eq!(items[0]["key"]["bits"], 3072);
+    assert_eq!(items[0]["belongs_to"]["source"], "rsa-cert.pem");
+}

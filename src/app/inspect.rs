@@ -50,6 +50,8 @@ pub struct Item {
     pub index: usize,
     /// Where inside the input it was found (a PEM block, a store entry), if that says more.
     pub origin: Option<String>,
+    /// The alias (JKS) or friendlyName (PKCS#12) of the store entry it belongs to, unescaped.
+    pub alias: Option<String>,
     /// What it is.
     pub kind: ItemKind,
 }
@@ -142,6 +144,8 @@ pub struct KeyItem {
     pub spki: Option<Vec<u8>>,
     /// The certificate it belongs to: (source, index).
     pub belongs_to: Option<(String, usize)>,
+    /// Why a store's key entry was not decrypted (its chain is listed all the same).
+    pub locked: Option<&'static str>,
 }
 
 /// Inspects every input. Each element is the report of one file, or the one-line error that
@@ -185,8 +189,16 @@ pub fn inspect_bytes(
     };
     let pw = password.map(Password::as_bytes);
     let found = detect(data, pw, &mut report.warnings).map_err(|e| anyhow!("{source}: {e}"))?;
-    for (i, (origin, thing)) in found.into_iter().enumerate() {
-        let kind = match thing {
+    for (
+        i,
+        Entry {
+            origin,
+            alias,
+            found,
+        },
+    ) in found.into_iter().enumerate()
+    {
+        let kind = match found {
             Found::Cert(der) => ItemKind::Certificate(Box::new(
                 cert_info(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at(&origin)))?,
             )),
@@ -194,11 +206,20 @@ pub fn inspect_bytes(
                 csr_info(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at(&origin)))?,
             )),
             Found::Key(key) => ItemKind::PrivateKey(key),
+            Found::LockedKey { reason, has_chain } => ItemKind::PrivateKey(KeyItem {
+                info: None,
+                encrypted: true,
+                spki: None,
+                // The entry's chain follows it, leaf first: the key is the leaf's.
+                belongs_to: has_chain.then(|| (source.to_string(), i + 2)),
+                locked: Some(reason),
+            }),
             Found::Public(info) => ItemKind::PublicKey(info),
         };
         report.items.push(Item {
             index: i + 1,
             origin,
+            alias,
             kind,
         });
     }
@@ -219,10 +240,50 @@ enum Found {
     Cert(Vec<u8>),
     Csr(Vec<u8>),
     Key(KeyItem),
+    /// A store's key entry listed without its key; its chain follows it.
+    LockedKey {
+        reason: &'static str,
+        has_chain: bool,
+    },
     Public(KeyInfo),
 }
 
-type Detected = Vec<(Option<String>, Found)>;
+/// One thing found in an input, with where it was found and its store alias.
+struct Entry {
+    origin: Option<String>,
+    alias: Option<String>,
+    found: Found,
+}
+
+impl Entry {
+    fn new(origin: Option<String>, found: Found) -> Entry {
+        Entry {
+            origin,
+            alias: None,
+            found,
+        }
+    }
+
+    fn aliased(origin: String, alias: &str, found: Found) -> Entry {
+        Entry {
+            origin: Some(origin),
+            alias: Some(alias.to_string()),
+            found,
+        }
+    }
+}
+
+type Detected = Vec<Entry>;
+
+/// A container reader's error as one line, prefixed with the container's name once.
+fn store_error(kind: &str, e: &formats::Error) -> String {
+    let msg = e.to_string();
+    if msg.starts_with(kind) {
+        msg
+    } else {
+        format!("{kind}: {msg}")
+    }
+}
 
 /// Recognises the content: PEM, JKS, then DER (certificate, CSR, key, public key, p7b, PKCS#12).
 fn detect(data: &[u8], pw: Option<&[u8]>, warnings: &mut Vec<String>) -> Result<Detected, String> {
@@ -230,7 +291,7 @@ fn detect(data: &[u8], pw: Option<&[u8]>, warnings: &mut Vec<String>) -> Result<
         return Err("empty file".into());
     }
     if jks::is_jks(data) {
-        let store = jks::read(data, pw).map_err(|e| format!("JKS: {e}"))?;
+        let store = jks::read(data, pw).map_err(|e| store_error("JKS", &e))?;
         if !store.integrity_checked {
             warnings.push(
                 "JKS read without its password: the store's integrity was not checked".into(),
@@ -252,35 +313,58 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).filter(|w| *w == needle).count()
 }
 
+/// The entries of a key store: each key entry (decrypted or locked) followed by its chain, leaf
+/// first, then the trusted certificate entries.
 fn from_store(store: formats::Store, kind: &str) -> Detected {
     let mut out = Vec::new();
-    for entry in store.keys {
-        let alias = crate::term::escape(&entry.alias);
-        let info = entry.key.info();
-        out.push((
-            Some(format!("{kind} key entry '{alias}'")),
-            Found::Key(KeyItem {
-                info: Some(info),
-                encrypted: true,
-                spki: Some(entry.key.public_key_der()),
-                belongs_to: None,
-            }),
-        ));
-        for (i, der) in entry.chain.into_iter().enumerate() {
-            out.push((
-                Some(format!("{kind} key entry '{alias}' chain[{i}]")),
+    let chain = |out: &mut Detected, alias: &str, certs: Vec<Vec<u8>>| {
+        let shown = crate::term::escape(alias);
+        for (i, der) in certs.into_iter().enumerate() {
+            out.push(Entry::aliased(
+                format!("{kind} key entry '{shown}' chain[{i}]"),
+                alias,
                 Found::Cert(der),
             ));
         }
+    };
+    for entry in store.keys {
+        let origin = format!("{kind} key entry '{}'", crate::term::escape(&entry.alias));
+        out.push(Entry::aliased(
+            origin,
+            &entry.alias,
+            Found::Key(KeyItem {
+                info: Some(entry.key.info()),
+                encrypted: true,
+                spki: Some(entry.key.public_key_der()),
+                belongs_to: None,
+                locked: None,
+            }),
+        ));
+        chain(&mut out, &entry.alias, entry.chain);
+    }
+    let reason = if store.integrity_checked {
+        "the key has a password of its own"
+    } else {
+        "read without the store password"
+    };
+    for entry in store.locked_keys {
+        let origin = format!("{kind} key entry '{}'", crate::term::escape(&entry.alias));
+        out.push(Entry::aliased(
+            origin,
+            &entry.alias,
+            Found::LockedKey {
+                reason,
+                has_chain: !entry.chain.is_empty(),
+            },
+        ));
+        chain(&mut out, &entry.alias, entry.chain);
     }
     for entry in store.certs {
-        out.push((
-            Some(format!(
-                "{kind} trusted entry '{}'",
-                crate::term::escape(&entry.alias)
-            )),
-            Found::Cert(entry.der),
-        ));
+        let origin = format!(
+            "{kind} trusted entry '{}'",
+            crate::term::escape(&entry.alias)
+        );
+        out.push(Entry::aliased(origin, &entry.alias, Found::Cert(entry.der)));
     }
     out
 }
@@ -301,10 +385,10 @@ fn detect_pem(
         let contents = block.contents();
         match block.tag() {
             "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => {
-                out.push((origin, Found::Cert(contents.to_vec())));
+                out.push(Entry::new(origin, Found::Cert(contents.to_vec())));
             }
             "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
-                out.push((origin, Found::Csr(contents.to_vec())))
+                out.push(Entry::new(origin, Found::Csr(contents.to_vec())))
             }
             "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
                 let text = pem::encode(block);
@@ -315,21 +399,23 @@ fn detect_pem(
                 };
                 let key =
                     key_item(text.as_bytes(), pw, hint).map_err(|e| format!("{label}: {e}"))?;
-                out.push((origin, Found::Key(key)));
+                out.push(Entry::new(origin, Found::Key(key)));
             }
             "PUBLIC KEY" => {
                 let info = KeyInfo::from_spki_der(contents).map_err(|e| format!("{label}: {e}"))?;
-                out.push((origin, Found::Public(info)));
+                out.push(Entry::new(origin, Found::Public(info)));
             }
-            "PKCS7" | "CMS" => {
+            "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => {
                 let certs = p7b::read(contents).map_err(|e| format!("{label}: PKCS#7: {e}"))?;
                 for (i, der) in certs.into_iter().enumerate() {
-                    out.push((
+                    out.push(Entry::new(
                         Some(format!("{label} certificate {}", i + 1)),
                         Found::Cert(der),
                     ));
                 }
             }
+            // `openssl ecparam -genkey` writes the curve before the key; the key names it too.
+            "EC PARAMETERS" => {}
             other => warnings.push(format!(
                 "skipped a PEM '{}' block",
                 crate::term::escape(other)
@@ -345,45 +431,48 @@ fn detect_der(data: &[u8], pw: Option<&[u8]>) -> Result<Detected, String> {
             "not a certificate, request, key or store (neither PEM, DER, JKS nor PKCS#12)".into(),
         );
     }
+    let one = |found: Found| Ok(vec![Entry::new(None, found)]);
     if let Ok((rest, _)) = X509Certificate::from_der(data)
         && rest.is_empty()
     {
-        return Ok(vec![(None, Found::Cert(data.to_vec()))]);
+        return one(Found::Cert(data.to_vec()));
     }
     if let Ok((rest, _)) = X509CertificationRequest::from_der(data)
         && rest.is_empty()
     {
-        return Ok(vec![(None, Found::Csr(data.to_vec()))]);
+        return one(Found::Csr(data.to_vec()));
+    }
+    // A PFX starts with INTEGER 3, which no key, SPKI or ContentInfo does: test it first, so
+    // that a store is never described as something else.
+    if looks_like_pfx(data) {
+        let Some(pw) = pw else {
+            return Err("a PKCS#12 store: give its password with --passin".into());
+        };
+        let store = p12::read(data, pw).map_err(|e| store_error("PKCS#12", &e))?;
+        return Ok(from_store(store, "PKCS#12"));
     }
     if keyfile::is_encrypted(data) {
-        return Ok(vec![(None, Found::Key(key_item(data, pw, None)?))]);
+        return one(Found::Key(key_item(data, pw, None)?));
     }
     if let Ok(key) = key_item(data, None, None) {
-        return Ok(vec![(None, Found::Key(key))]);
+        return one(Found::Key(key));
     }
     if let Ok(info) = KeyInfo::from_spki_der(data)
         && info.kind != "unknown"
     {
-        return Ok(vec![(None, Found::Public(info))]);
+        return one(Found::Public(info));
     }
     if let Ok(certs) = p7b::read(data) {
         return Ok(certs
             .into_iter()
             .enumerate()
             .map(|(i, d)| {
-                (
+                Entry::new(
                     Some(format!("PKCS#7 certificate {}", i + 1)),
                     Found::Cert(d),
                 )
             })
             .collect());
-    }
-    if looks_like_pfx(data) {
-        let Some(pw) = pw else {
-            return Err("a PKCS#12 store: give its password with --passin".into());
-        };
-        let store = p12::read(data, pw).map_err(|e| format!("PKCS#12: {e}"))?;
-        return Ok(from_store(store, "PKCS#12"));
     }
     Err("unrecognised, truncated or garbled DER (not a certificate, request, key, PKCS#7 or PKCS#12)".into())
 }
@@ -411,6 +500,7 @@ fn key_item(data: &[u8], pw: Option<&[u8]>, hint: Option<&'static str>) -> Resul
             encrypted,
             spki: None,
             belongs_to: None,
+            locked: None,
         });
     }
     let key = keyfile::decode_private_key(data, pw).map_err(|e| e.to_string())?;
@@ -419,6 +509,7 @@ fn key_item(data: &[u8], pw: Option<&[u8]>, hint: Option<&'static str>) -> Resul
         encrypted,
         spki: Some(key.public_key_der()),
         belongs_to: None,
+        locked: None,
     })
 }
 
@@ -669,6 +760,9 @@ pub fn text(report: &FileReport, now: OffsetDateTime) -> String {
         match &item.kind {
             ItemKind::Certificate(c) => {
                 let _ = writeln!(out, "{head}: certificate{origin}");
+                if let Some(alias) = &item.alias {
+                    kv(&mut out, "alias:", &e(alias));
+                }
                 kv(&mut out, "subject:", &e(&c.subject.text()));
                 kv(&mut out, "issuer:", &e(&c.issuer.text()));
                 kv(&mut out, "subject (RFC 4514):", &e(&c.subject_rfc4514));
@@ -718,6 +812,20 @@ pub fn text(report: &FileReport, now: OffsetDateTime) -> String {
                     kv(&mut out, "requested SAN:", &san_text(&c.san));
                 }
             }
+            ItemKind::PrivateKey(KeyItem {
+                locked: Some(why),
+                belongs_to,
+                ..
+            }) => {
+                let belongs = match belongs_to {
+                    Some((src, i)) => format!("belongs to certificate {}", item_name(src, *i)),
+                    None => "the entry has no certificate".to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "{head}: private key{origin}: not decrypted ({why}), {belongs}"
+                );
+            }
             ItemKind::PrivateKey(k) => {
                 let what = match &k.info {
                     Some(i) if i.bits > 0 || i.curve.is_some() => i.to_string(),
@@ -755,6 +863,8 @@ pub struct JsonItem {
     pub index: usize,
     /// Where in the input (PEM block, store entry).
     pub origin: Option<String>,
+    /// The store entry's alias (JKS) or friendlyName (PKCS#12).
+    pub alias: Option<String>,
     /// The dialect of `subject` and `issuer`.
     pub dialect: &'static str,
     /// Subject in the dialect.
@@ -775,6 +885,8 @@ pub struct JsonItem {
     pub key: Option<JsonKey>,
     /// Whether a private key is stored encrypted.
     pub encrypted: Option<bool>,
+    /// For a store's private key entry: whether it was left undecrypted (only its chain is known).
+    pub locked: Option<bool>,
     /// For a private key: the certificate it belongs to.
     pub belongs_to: Option<JsonRef>,
     /// Signature algorithm.
@@ -832,6 +944,7 @@ pub fn json_items(report: &FileReport, dialect: Dialect) -> Vec<JsonItem> {
             source: report.source.clone(),
             index: item.index,
             origin: item.origin.clone(),
+            alias: item.alias.clone(),
             dialect: dialect.name(),
             subject: None,
             issuer: None,
@@ -842,6 +955,7 @@ pub fn json_items(report: &FileReport, dialect: Dialect) -> Vec<JsonItem> {
             not_after: None,
             key: None,
             encrypted: None,
+            locked: None,
             belongs_to: None,
             signature_algorithm: None,
             san: Vec::new(),
@@ -897,6 +1011,7 @@ pub fn json_items(report: &FileReport, dialect: Dialect) -> Vec<JsonItem> {
                 j.kind = "private_key";
                 j.key = k.info.as_ref().map(key);
                 j.encrypted = Some(k.encrypted);
+                j.locked = Some(k.locked.is_some());
                 j.belongs_to = k.belongs_to.as_ref().map(|(s, i)| JsonRef {
                     source: s.clone(),
                     index: *i,
