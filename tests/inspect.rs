@@ -9,12 +9,9 @@ use crate::util::{TestDir, fails, ok, openssl, run};
 
 /// A self-signed CA with `ca_subj`, and a leaf with `leaf_subj` signed by it (both via `-subj`).
 fn ca_and_leaf(t: &TestDir, tag: &str, ca_subj: &str, leaf_subj: &str) -> (PathBuf, PathBuf) {
-    let (ca_key, ca, key, csr, leaf) = (
+    let (ca_key, ca) = (
         t.join(&format!("{tag}-ca-key.pem")),
         t.join(&format!("{tag}-ca.pem")),
-        t.join(&format!("{tag}-key.pem")),
-        t.join(&format!("{tag}.csr")),
-        t.join(&format!("{tag}-cert.pem")),
     );
     ok(openssl()
         .args([
@@ -34,6 +31,25 @@ fn ca_and_leaf(t: &TestDir, tag: &str, ca_subj: &str, leaf_subj: &str) -> (PathB
         .arg(&ca_key)
         .arg("-out")
         .arg(&ca));
+    let (leaf, _key) = openssl_leaf(t, tag, leaf_subj, &ca, &ca_key);
+
+    (ca, leaf)
+}
+
+/// A P-256 key and a leaf certificate with `subj` (via `openssl req -subj -utf8`), signed by
+/// `ca`/`ca_key` with `openssl x509 -req`; returns (certificate, key).
+fn openssl_leaf(
+    t: &TestDir,
+    tag: &str,
+    subj: &str,
+    ca: &Path,
+    ca_key: &Path,
+) -> (PathBuf, PathBuf) {
+    let (key, csr, cert) = (
+        t.join(&format!("{tag}-key.pem")),
+        t.join(&format!("{tag}.csr")),
+        t.join(&format!("{tag}-cert.pem")),
+    );
     ok(openssl()
         .args([
             "req",
@@ -45,7 +61,7 @@ fn ca_and_leaf(t: &TestDir, tag: &str, ca_subj: &str, leaf_subj: &str) -> (PathB
             "ec_paramgen_curve:P-256",
             "-nodes",
         ])
-        .args(["-subj", leaf_subj, "-keyout"])
+        .args(["-subj", subj, "-keyout"])
         .arg(&key)
         .arg("-out")
         .arg(&csr));
@@ -53,12 +69,12 @@ fn ca_and_leaf(t: &TestDir, tag: &str, ca_subj: &str, leaf_subj: &str) -> (PathB
         .args(["x509", "-req", "-days", "2", "-in"])
         .arg(&csr)
         .arg("-CA")
-        .arg(&ca)
+        .arg(ca)
         .arg("-CAkey")
-        .arg(&ca_key)
+        .arg(ca_key)
         .arg("-out")
-        .arg(&leaf));
-    (ca, leaf)
+        .arg(&cert));
+    (cert, key)
 }
 
 /// `openssl x509 -noout -<what> -nameopt compat` without the `<what>=` prefix, as bytes.
@@ -499,38 +515,8 @@ fn mariadb_accepts_the_sql_for_the_right_certificate_only() {
     let ca_subj = r"/O=Test\/CA+OU=x/CN=Root 'CA'";
     let (ca, server) = ca_and_leaf(&t, "srv", ca_subj, "/CN=localhost");
     let ca_key = t.join("srv-ca-key.pem");
-    let sign = |tag: &str, subj: &str| -> (PathBuf, PathBuf) {
-        let (key, csr, cert) = (
-            t.join(&format!("{tag}-key.pem")),
-            t.join(&format!("{tag}.csr")),
-            t.join(&format!("{tag}-cert.pem")),
-        );
-        ok(openssl()
-            .args([
-                "req",
-                "-new",
-                "-utf8",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-            ])
-            .args(["-subj", subj, "-keyout"])
-            .arg(&key)
-            .arg("-out")
-            .arg(&csr));
-        ok(openssl()
-            .args(["x509", "-req", "-days", "2", "-in"])
-            .arg(&csr)
-            .arg("-CA")
-            .arg(&ca)
-            .arg("-CAkey")
-            .arg(&ca_key)
-            .arg("-out")
-            .arg(&cert));
-        (cert, key)
-    };
+    let sign =
+        |tag: &str, subj: &str| -> (PathBuf, PathBuf) { openssl_leaf(&t, tag, subj, &ca, &ca_key) };
     let db = MariaDb::start(&ca, &server, &t.join("srv-key.pem"));
     let other = sign("other", "/CN=someone else");
     let subjects = [
