@@ -57,23 +57,38 @@ impl MariaDb {
         } else {
             format!("--user={}", whoami())
         };
-        let out = Command::new(program("mariadb-install-db"))
-            .args([
-                "--no-defaults",
-                "--auth-root-authentication-method=normal",
-                "--skip-test-db",
-            ])
-            .arg(format!("--datadir={}", data.display()))
-            .arg(&user)
-            .stdin(Stdio::null())
-            .output()
-            .expect("cannot run mariadb-install-db");
-        assert!(
-            out.status.success(),
-            "mariadb-install-db failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        // Each server gets its own tmpdir: with the shared /tmp, parallel bootstraps were seen to
+        // fail ("Could not remove temporary table '/tmp/#sql-temptable-...'", then "Unknown table
+        // 'mysql.tmp_user_sys'"). One retry covers what remains transient.
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).expect("server tmpdir");
+        let mut install_log = String::new();
+        let mut installed = false;
+        for _attempt in 0..2 {
+            let _ = std::fs::remove_dir_all(&data);
+            let out = Command::new(program("mariadb-install-db"))
+                .args([
+                    "--no-defaults",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                ])
+                .arg(format!("--datadir={}", data.display()))
+                .arg(format!("--tmpdir={}", tmp.display()))
+                .arg(&user)
+                .stdin(Stdio::null())
+                .output()
+                .expect("cannot run mariadb-install-db");
+            if out.status.success() {
+                installed = true;
+                break;
+            }
+            install_log = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        assert!(installed, "mariadb-install-db failed:\n{install_log}");
         let abs =
             |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let mut last_err = String::new();
@@ -88,6 +103,7 @@ impl MariaDb {
                     "--log-error={}",
                     dir.path().join("error.log").display()
                 ))
+                .arg(format!("--tmpdir={}", tmp.display()))
                 .arg(format!("--port={port}"))
                 .arg("--bind-address=127.0.0.1")
                 .arg(&user)
