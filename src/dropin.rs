@@ -226,10 +226,12 @@ fn log(class: &str, message: &str) {
         "",
         pad = 8usize.saturating_sub(class.len())
     );
+    // A log line that cannot be written (closed or full stdout) is dropped: the files it reports
+    // are already committed or the run fails on its own error.
     if class == "ERROR" || class == "WARNING" {
-        eprintln!("{}", crate::term::escape(&line));
+        crate::term::eprint_line(&crate::term::escape(&line));
     } else {
-        println!("{}", crate::term::escape(&line));
+        let _ = crate::term::print(&format!("{}\n", crate::term::escape(&line)));
     }
 }
 
@@ -267,19 +269,27 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
 }
 
+/// Prints `text`; a closed pipe is not an error, any other write error is.
+fn print_quietly(text: &str) -> Result<()> {
+    match crate::term::print(text) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
+        _ => Ok(()),
+    }
+}
+
 fn run(args: &[String]) -> Result<()> {
     let cli = parse_args(args)?;
     if cli.help {
-        print!("{}", usage());
+        print_quietly(&usage())?;
         return Ok(());
     }
     if cli.version {
-        println!(
-            "{PROGRAM}  Ver {} (dbtls) for {} on {}",
+        print_quietly(&format!(
+            "{PROGRAM}  Ver {} (dbtls) for {} on {}\n",
             setup::DEFAULT_SUFFIX,
             std::env::consts::OS,
             std::env::consts::ARCH
-        );
+        ))?;
         return Ok(());
     }
     for u in &cli.unknown {

@@ -52,6 +52,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     };
     match cli.command.run() {
         Ok(code) => code,
+        Err(e) if term::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             term::error(&format!("{e:#}"));
             ExitCode::from(1)

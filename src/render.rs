@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use minijinja::{Environment, UndefinedBehavior, context};
 
 /// The snippets `dbtls config` prints.
@@ -43,7 +43,30 @@ pub fn render(snippet: Snippet, datadir: &Path) -> Result<String> {
     let (name, source) = snippet.template();
     env.add_template(name, source)
         .context("loading the template")?;
-    let file = |n: &str| datadir.join(n).display().to_string();
+    let Some(dir) = datadir.to_str() else {
+        bail!(
+            "{}: the path is not UTF-8; an option file cannot name it",
+            datadir.display()
+        );
+    };
+    // A newline in the datadir would end the value and start a line of the reader's choosing
+    // (e.g. `plugin_load_add=...` in a server's option file); no quoting form of my.cnf or TOML
+    // carries control characters, so such a path is refused rather than escaped.
+    if let Some(c) = dir
+        .chars()
+        .find(|&c| c.is_control() || crate::term::is_bidi(c))
+    {
+        bail!(
+            "{}: the path holds the control character U+{:04X}; an option file cannot carry it safely",
+            crate::term::escape(dir),
+            c as u32
+        );
+    }
+    let quote: fn(&str) -> String = match snippet {
+        Snippet::Tidb => toml_string,
+        _ => option_value,
+    };
+    let file = |n: &str| quote(&datadir.join(n).display().to_string());
     let text = env
         .get_template(name)
         .and_then(|t| {
@@ -59,6 +82,25 @@ pub fn render(snippet: Snippet, datadir: &Path) -> Result<String> {
         })
         .with_context(|| format!("rendering {name}"))?;
     Ok(text)
+}
+
+/// A value for a MySQL/MariaDB option file. mysys's reader (`my_default.c`) ends a value at `#`,
+/// strips surrounding blanks and quotes, and interprets `\` escapes (`\s` is a space), so a path
+/// holding any of those is written in double quotes with `\\` and `\"` escaped; any other path is
+/// written as it is, as the server's documentation shows them. Checked with `my_print_defaults`.
+fn option_value(path: &str) -> String {
+    let plain = !path.contains(['#', '\\', '\'', '"']) && path.trim() == path && !path.is_empty();
+    if plain {
+        path.to_string()
+    } else {
+        format!("\"{}\"", path.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// A TOML basic string (TOML 1.0 §String): `\\` and `\"` escaped; control characters were
+/// refused before.
+fn toml_string(path: &str) -> String {
+    format!("\"{}\"", path.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 #[cfg(test)]
@@ -87,5 +129,25 @@ mod tests {
                 .unwrap()
                 .contains("ssl-mode=VERIFY_IDENTITY")
         );
+    }
+
+    #[test]
+    fn option_values_quote_only_what_the_reader_would_change() {
+        assert_eq!(
+            option_value("/var/lib/mysql/ca.pem"),
+            "/var/lib/mysql/ca.pem"
+        );
+        assert_eq!(option_value("/a b/ca.pem"), "/a b/ca.pem");
+        assert_eq!(option_value("/a#b"), "\"/a#b\"");
+        assert_eq!(option_value(r#"/a\s"q"'"#), r#""/a\\s\"q\"'""#);
+        assert_eq!(option_value(" /lead"), "\" /lead\"");
+        assert_eq!(toml_string(r#"/a\"b"#), r#""/a\\\"b""#);
+    }
+
+    #[test]
+    fn control_characters_in_the_datadir_are_refused() {
+        let e = render(Snippet::Mysql, Path::new("/d\nplugin_load_add=x")).unwrap_err();
+        assert!(format!("{e}").contains("U+000A"), "{e}");
+        assert!(render(Snippet::Tidb, Path::new("/d\u{202e}")).is_err());
     }
 }

@@ -9,4 +9,5 @@ mod inspect;
 mod issue;
 mod keys;
 mod mariadb;
+mod output;
 mod setup;

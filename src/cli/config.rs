@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::render::Snippet;
 
@@ -40,7 +40,8 @@ impl ConfigArgs {
             Target::Tidb => Snippet::Tidb,
             Target::Client => Snippet::Client,
         };
-        print!("{}", crate::app::config::run(snippet, &self.datadir)?);
+        let text = crate::app::config::run(snippet, &self.datadir)?;
+        crate::term::print(&text).context("writing to stdout")?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -77,10 +77,11 @@ impl CsrArgs {
             force: a.force,
         };
         let outcome = csr::run(&req)?;
-        println!("{} key:", outcome.info);
+        let mut text = format!("{} key:\n", outcome.info);
         for (path, what) in &outcome.written {
-            println!("  wrote {}  {what}", path.display());
+            text += &format!("  wrote {}  {what}\n", crate::term::path(path));
         }
+        crate::term::print_summary(&text);
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -160,12 +160,14 @@ fn report(outcome: &Outcome) {
     for w in &outcome.warnings {
         crate::term::warn(w);
     }
+    let mut text = String::new();
     for path in &outcome.written {
-        println!("Wrote {}", path.display());
+        text += &format!("Wrote {}\n", crate::term::path(path));
     }
     for line in &outcome.summary {
-        println!("  {line}");
+        text += &format!("  {}\n", crate::term::escape(line));
     }
+    crate::term::print_summary(&text);
 }
 
 impl ExportArgs {

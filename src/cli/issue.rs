@@ -160,26 +160,28 @@ impl IssueArgs {
         for w in &outcome.warnings {
             crate::term::warn(w);
         }
-        println!("Issued {} certificate:", profile.name());
-        println!("  subject:  {}", outcome.subject);
-        println!("  issuer:   {}", outcome.issuer);
+        let escape = crate::term::escape;
+        let mut text = format!("Issued {} certificate:\n", profile.name());
+        text += &format!("  subject:  {}\n", escape(&outcome.subject));
+        text += &format!("  issuer:   {}\n", escape(&outcome.issuer));
         if !outcome.sans.is_empty() {
             let sans: Vec<String> = outcome
                 .sans
                 .iter()
-                .map(|s| crate::term::escape(&s.to_string()))
+                .map(|s| escape(&s.to_string()))
                 .collect();
-            println!("  SANs:     {}", sans.join(", "));
+            text += &format!("  SANs:     {}\n", sans.join(", "));
         }
-        println!(
-            "  valid:    {} to {}",
+        text += &format!(
+            "  valid:    {} to {}\n",
             crate::pki::cert::display_time(outcome.not_before),
             crate::pki::cert::display_time(outcome.not_after)
         );
-        println!("  serial:   {}", outcome.serial);
+        text += &format!("  serial:   {}\n", outcome.serial);
         for (path, what) in &outcome.written {
-            println!("  wrote {}  {what}", path.display());
+            text += &format!("  wrote {}  {what}\n", crate::term::path(path));
         }
+        crate::term::print_summary(&text);
         Ok(ExitCode::SUCCESS)
     }
 }

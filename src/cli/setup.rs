@@ -74,19 +74,21 @@ impl SetupArgs {
         }
         if self.verbose {
             for n in &outcome.notes {
-                eprintln!("dbtls: {n}");
+                crate::term::eprint_line(&format!("dbtls: {}", crate::term::escape(n)));
             }
         }
+        let mut text = String::new();
         for s in &outcome.skipped {
-            println!("{s}");
+            text += &format!("{}\n", crate::term::escape(s));
         }
         if outcome.written.is_empty() {
+            crate::term::print_summary(&text);
             return Ok(ExitCode::SUCCESS);
         }
-        println!(
-            "Wrote {} files in {}:",
+        text += &format!(
+            "Wrote {} files in {}:\n",
             outcome.written.len(),
-            outcome.datadir.display()
+            crate::term::path(&outcome.datadir)
         );
         for w in &outcome.written {
             let name = w.path.file_name().unwrap_or_default().to_string_lossy();
@@ -94,19 +96,24 @@ impl SetupArgs {
                 .expires
                 .map(|t| format!("  (expires {})", crate::pki::cert::display_time(t)))
                 .unwrap_or_default();
-            println!("  {name:<16} {}{expires}", w.purpose);
+            text += &format!("  {name:<16} {}{expires}\n", w.purpose);
         }
-        println!();
-        println!(
-            "Next: add these lines to the server's option file (dbtls config mysql|mariadb|tidb prints them):"
-        );
-        let snippet = crate::render::render(crate::render::Snippet::Mysql, &outcome.datadir)?;
-        for line in snippet
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-        {
-            println!("  {line}");
+        text += "\n";
+        // The snippet is a convenience: a datadir path that no option file can carry (see
+        // render::render) must not turn a successful setup into a failure.
+        match crate::render::render(crate::render::Snippet::Mysql, &outcome.datadir) {
+            Ok(snippet) => {
+                text += "Next: add these lines to the server's option file (dbtls config mysql|mariadb|tidb prints them):\n";
+                for line in snippet
+                    .lines()
+                    .filter(|l| !l.starts_with('#') && !l.is_empty())
+                {
+                    text += &format!("  {line}\n");
+                }
+            }
+            Err(e) => crate::term::warn(&format!("no option-file snippet: {e:#}")),
         }
+        crate::term::print_summary(&text);
         Ok(ExitCode::SUCCESS)
     }
 }
