@@ -384,7 +384,8 @@ fn handle_stale(
 ) -> Result<()> {
     let present: Vec<(&str, bool)> = STALE
         .into_iter()
-        .filter(|(n, _)| store::exists(&dir.join(n)))
+        // A directory under one of these names is left to stage_replacing's "is a directory".
+        .filter(|(n, _)| std::fs::symlink_metadata(dir.join(n)).is_ok_and(|m| !m.is_dir()))
         .collect();
     match stale {
         Stale::Refuse => {
