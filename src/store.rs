@@ -330,7 +330,7 @@ impl Transaction {
     }
 
     /// Like [`Transaction::stage`], but may replace an existing file even without `force`
-    /// (for files a command always regenerates, e.g. setup's stale ca-key.pem).
+    /// (for files a command always regenerates, e.g. setup's lone client-cert.pem).
     pub fn stage_replacing(
         &mut self,
         path: &Path,
