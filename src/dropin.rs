@@ -9,7 +9,10 @@
 //! - unknown options are ignored (my_getopt_skip_unknown), so mysqld options in shared option
 //!   files do not break it; on the command line we also warn;
 //! - log lines `YYYY-MM-DD HH:MM:SS [NOTE]    message`: NOTE on stdout only with --verbose,
-//!   ERROR always, on stderr; exit 0 on success or skip, 1 on error.
+//!   ERROR always, on stderr; exit 0 on success or skip, 1 on error;
+//! - one deliberate difference: a ca-key.pem, client-cert.pem or client-key.pem left without
+//!   ca.pem, which the original overwrote or deleted, is moved aside to `NAME.bak-<UTC time>`
+//!   (logged as a WARNING) rather than destroyed.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -338,7 +341,11 @@ fn run(args: &[String]) -> Result<()> {
         passout: None,
         encrypt_client_key: false,
     };
-    let outcome = setup::run(&req).context("Error generating the certificate files")?;
+    // The original overwrote a ca-key.pem (and deleted client-cert.pem and client-key.pem) left
+    // without ca.pem; scripts expect it to succeed there, so instead of refusing as `dbtls setup`
+    // does, they are moved aside (NAME.bak-<UTC time>) and each move is logged as a WARNING.
+    let outcome = setup::run_with(&req, setup::Stale::MoveAside)
+        .context("Error generating the certificate files")?;
     for w in &outcome.warnings {
         log("WARNING", w);
     }

@@ -5,13 +5,18 @@
 //!   `O_EXCL` (so never into an existing file), given its final mode with `fchmod` (so the umask
 //!   does not matter), optionally `fchown`ed, and `fsync`ed;
 //! - nothing replaces an existing file unless the transaction was opened with `force`;
+//! - two outputs naming the same file (by resolved path, through symlinks, or by inode for hard
+//!   links) are refused before anything is written, so one output never silently replaces
+//!   another (`key new --out k.pem --public-out ./k.pem` used to lose the private key);
+//! - a file may be moved aside to a backup name ([`Transaction::move_aside`]) as part of the
+//!   same all-or-nothing commit;
 //! - [`Transaction::commit`] renames the files into place; if any rename fails, the files already
 //!   renamed are removed and any file they replaced is put back, so a failed run leaves the
 //!   directory as it found it. Until commit, dropping the transaction deletes the temporaries.
 
 use std::fs::{self, File, Permissions};
 use std::io::{self, Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
@@ -79,10 +84,132 @@ pub struct Owner {
     pub gid: u32,
 }
 
+/// What makes two paths the same file.
+#[derive(Debug, Clone)]
+struct FileId {
+    /// The path resolved (see [`resolve`]), then every path a chain of symlinks at it leads to.
+    paths: Vec<PathBuf>,
+    /// (device, inode) of what it names, when that exists: catches hard links.
+    inode: Option<(u64, u64)>,
+}
+
+/// How many symlinks are followed before giving up (Linux's own limit, MAXSYMLINKS).
+const MAX_SYMLINKS: usize = 40;
+
+impl FileId {
+    fn of(path: &Path) -> FileId {
+        let mut paths = vec![resolve(path)];
+        // Follow links by hand: a dangling link has no inode yet still leads to a file that
+        // another output may name.
+        let mut cur = path.to_path_buf();
+        for _ in 0..MAX_SYMLINKS {
+            let Ok(target) = fs::read_link(&cur) else {
+                break;
+            };
+            // A relative target is relative to the link's directory; join keeps an absolute one.
+            cur = match cur.parent() {
+                Some(dir) => dir.join(target),
+                None => target,
+            };
+            let resolved = resolve(&cur);
+            if paths.contains(&resolved) {
+                break; // a loop
+            }
+            paths.push(resolved);
+        }
+        let inode = fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+        FileId { paths, inode }
+    }
+
+    fn same(&self, other: &FileId) -> bool {
+        self.paths.iter().any(|p| other.paths.contains(p))
+            || (self.inode.is_some() && self.inode == other.inode)
+    }
+}
+
+/// `path` made absolute with its parent directory canonicalized and its file name kept: the file
+/// itself may not exist yet, and when it is a symlink the link (which a commit replaces) is what
+/// is named. Directories that do not exist yet are taken as written (`..` pops one).
+fn resolve(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let (parent, name) = match (path.parent(), path.file_name()) {
+        (Some(p), Some(n)) => (p, Some(n)),
+        _ => (path, None),
+    };
+    let mut out = if parent.is_absolute() {
+        PathBuf::new()
+    } else {
+        std::env::current_dir()
+            .and_then(fs::canonicalize)
+            .unwrap_or_else(|_| PathBuf::from("."))
+    };
+    // Canonicalize one component at a time: while `out` exists it is canonical, so a `..` after
+    // it pops to its real parent even when the component before was a symlink.
+    for comp in parent.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => {
+                out.push(other);
+                if let Ok(c) = fs::canonicalize(&out) {
+                    out = c;
+                }
+            }
+        }
+    }
+    if let Some(n) = name {
+        out.push(n);
+    }
+    out
+}
+
+/// Whether `a` and `b` name the same file: the same resolved path, a symlink from one to the
+/// other, or (when they exist) the same inode, as with hard links.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    FileId::of(a).same(&FileId::of(b))
+}
+
+/// Refuses an output that is one of the command's inputs (`-`, standard input, is never a file):
+/// a command that reads one file and writes another must not replace what it reads.
+pub fn check_not_input(outputs: &[&Path], inputs: &[&Path]) -> Result<(), Error> {
+    for out in outputs {
+        for input in inputs.iter().filter(|i| **i != Path::new("-")) {
+            if same_file(out, input) {
+                return Err(Error {
+                    path: out.to_path_buf(),
+                    reason: format!(
+                        "same file as the input {}; refusing to overwrite an input",
+                        input.display()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 struct Staged {
     path: PathBuf,
+    id: FileId,
     temp: NamedTempFile,
     replace: bool,
+}
+
+/// A file to be moved to a backup name at commit.
+struct Aside {
+    path: PathBuf,
+    backup: PathBuf,
+}
+
+/// What commit did to one path, so that a failure can undo it.
+struct Done {
+    path: PathBuf,
+    /// Where the file that was there before now is (a hard link to its inode).
+    backup: Option<PathBuf>,
+    /// A [`Transaction::move_aside`] backup, kept after a successful commit.
+    keep: bool,
 }
 
 /// A set of files written all together or not at all.
@@ -90,6 +217,7 @@ pub struct Transaction {
     force: bool,
     owner: Option<Owner>,
     staged: Vec<Staged>,
+    aside: Vec<Aside>,
     created_dirs: Vec<PathBuf>,
 }
 
@@ -100,6 +228,7 @@ impl Transaction {
             force,
             owner: None,
             staged: Vec::new(),
+            aside: Vec::new(),
             created_dirs: Vec::new(),
         }
     }
@@ -141,13 +270,67 @@ impl Transaction {
         }
     }
 
+    /// Checks, before any slow work, that `outputs` are all writable ([`Self::check_writable`])
+    /// and name distinct files, also distinct from anything already staged.
+    pub fn check_outputs(&self, outputs: &[&Path]) -> Result<(), Error> {
+        let mut seen: Vec<(&Path, FileId)> = self
+            .staged
+            .iter()
+            .map(|s| (s.path.as_path(), s.id.clone()))
+            .collect();
+        for path in outputs {
+            let id = FileId::of(path);
+            if let Some((other, _)) = seen.iter().find(|(_, o)| o.same(&id)) {
+                return Err(twice(path, other));
+            }
+            self.check_writable(path)?;
+            seen.push((path, id));
+        }
+        Ok(())
+    }
+
+    /// Plans to move the existing file `path` aside to `NAME.bak-TAG` (or `NAME.bak-TAG.N`, the
+    /// first name not taken) when the transaction commits; returns that name. The backup is a
+    /// hard link to the original, so it keeps its mode, owner and times, and it is made with
+    /// link(2), which never replaces an existing file. `path` may then be staged (call this
+    /// first): the new file replaces it without `force`. If the commit fails, the original is
+    /// back under its name and the backup is gone.
+    pub fn move_aside(&mut self, path: &Path, tag: &str) -> Result<PathBuf, Error> {
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(Error {
+                    path: path.to_path_buf(),
+                    reason: "is a directory".into(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) => return Err(Error::io(path, &e)),
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let taken = |p: &Path| exists(p) || self.aside.iter().any(|a| a.backup == p);
+        let mut backup = path.with_file_name(format!("{name}.bak-{tag}"));
+        let mut n = 1;
+        while taken(&backup) {
+            backup = path.with_file_name(format!("{name}.bak-{tag}.{n}"));
+            n += 1;
+        }
+        self.aside.push(Aside {
+            path: path.to_path_buf(),
+            backup: backup.clone(),
+        });
+        Ok(backup)
+    }
+
     /// Writes `bytes` to a temporary file beside `path`, with `mode`, ready to be committed.
     pub fn stage(&mut self, path: &Path, bytes: &[u8], mode: Mode) -> Result<(), Error> {
         self.stage_replacing(path, bytes, mode, self.force)
     }
 
     /// Like [`Transaction::stage`], but may replace an existing file even without `force`
-    /// (for files a command always regenerates, e.g. setup's stale ca-key.pem).
+    /// (for files a command always regenerates, e.g. setup's lone client-cert.pem).
     pub fn stage_replacing(
         &mut self,
         path: &Path,
@@ -155,18 +338,17 @@ impl Transaction {
         mode: Mode,
         replace: bool,
     ) -> Result<(), Error> {
-        if !replace {
+        let id = FileId::of(path);
+        if let Some(other) = self.staged.iter().find(|s| s.id.same(&id)) {
+            return Err(twice(path, &other.path));
+        }
+        let aside = self.aside.iter().any(|a| a.path == path);
+        if !replace && !aside {
             self.check_writable(path)?;
         } else if path.is_dir() {
             return Err(Error {
                 path: path.to_path_buf(),
                 reason: "is a directory".into(),
-            });
-        }
-        if self.staged.iter().any(|s| s.path == path) {
-            return Err(Error {
-                path: path.to_path_buf(),
-                reason: "named twice as an output".into(),
             });
         }
         let dir = match path.parent() {
@@ -198,20 +380,51 @@ impl Transaction {
         temp.as_file().sync_all().map_err(fail)?;
         self.staged.push(Staged {
             path: path.to_path_buf(),
+            id,
             temp,
-            replace: replace || self.force,
+            replace: replace || self.force || aside,
         });
         Ok(())
     }
 
-    /// Renames every staged file into place; on failure, undoes what was done.
+    /// Moves the planned files aside, then renames every staged file into place; on failure,
+    /// undoes what was done.
     pub fn commit(mut self) -> Result<Vec<PathBuf>, Error> {
         let staged = std::mem::take(&mut self.staged);
-        let mut done: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        let aside = std::mem::take(&mut self.aside);
+        let mut done: Vec<Done> = Vec::new();
         let mut dirs: Vec<PathBuf> = Vec::new();
+        let fail = |done: &[Done], this: &mut Transaction, e: Error| {
+            rollback(done);
+            this.remove_created_dirs();
+            Err(e)
+        };
+        for a in &aside {
+            if let Err(e) = fs::hard_link(&a.path, &a.backup) {
+                return fail(&done, &mut self, Error::io(&a.backup, &e));
+            }
+            // A staged replacement renames over the original below, so the name is never
+            // missing; anything else is removed here (the backup link keeps its content).
+            if !staged.iter().any(|s| s.path == a.path)
+                && let Err(e) = fs::remove_file(&a.path)
+            {
+                let _ = fs::remove_file(&a.backup);
+                return fail(&done, &mut self, Error::io(&a.path, &e));
+            }
+            if let Some(d) = a.path.parent() {
+                dirs.push(d.to_path_buf());
+            }
+            done.push(Done {
+                path: a.path.clone(),
+                backup: Some(a.backup.clone()),
+                keep: true,
+            });
+        }
         for s in staged {
+            // A moved-aside original already has its backup; rolling back restores it from there.
+            let moved = aside.iter().any(|a| a.path == s.path);
             let result = (|| -> Result<Option<PathBuf>, Error> {
-                let backup = if s.replace && fs::symlink_metadata(&s.path).is_ok() {
+                let backup = if s.replace && !moved && fs::symlink_metadata(&s.path).is_ok() {
                     let backup = backup_name(&s.path);
                     fs::hard_link(&s.path, &backup).map_err(|e| Error::io(&s.path, &e))?;
                     Some(backup)
@@ -236,17 +449,17 @@ impl Transaction {
                     if let Some(d) = s.path.parent() {
                         dirs.push(d.to_path_buf());
                     }
-                    done.push((s.path, backup));
+                    done.push(Done {
+                        path: s.path,
+                        backup,
+                        keep: false,
+                    });
                 }
-                Err(e) => {
-                    rollback(&done);
-                    self.remove_created_dirs();
-                    return Err(e);
-                }
+                Err(e) => return fail(&done, &mut self, e),
             }
         }
-        for (_, backup) in &done {
-            if let Some(b) = backup {
+        for d in &done {
+            if let (Some(b), false) = (&d.backup, d.keep) {
                 let _ = fs::remove_file(b);
             }
         }
@@ -264,7 +477,12 @@ impl Transaction {
             }
         }
         self.created_dirs.clear();
-        Ok(done.into_iter().map(|(p, _)| p).collect())
+        // The written files; a moved-aside original is not one (its replacement, if any, is).
+        Ok(done
+            .into_iter()
+            .filter(|d| !d.keep)
+            .map(|d| d.path)
+            .collect())
     }
 
     fn remove_created_dirs(&mut self) {
@@ -293,16 +511,26 @@ fn backup_name(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{tag}.old"))
 }
 
-fn rollback(done: &[(PathBuf, Option<PathBuf>)]) {
-    for (path, backup) in done.iter().rev() {
-        match backup {
+fn rollback(done: &[Done]) {
+    for d in done.iter().rev() {
+        match &d.backup {
             Some(b) => {
-                let _ = fs::rename(b, path);
+                let _ = fs::rename(b, &d.path);
             }
             None => {
-                let _ = fs::remove_file(path);
+                let _ = fs::remove_file(&d.path);
             }
         }
+    }
+}
+
+fn twice(path: &Path, other: &Path) -> Error {
+    Error {
+        path: path.to_path_buf(),
+        reason: format!(
+            "same file as {} (named twice as an output)",
+            other.display()
+        ),
     }
 }
 
@@ -392,5 +620,76 @@ mod tests {
         tx.stage(&sub.join("f"), b"x", Mode::Secret).unwrap();
         drop(tx);
         assert!(!dir.path().join("new").exists());
+    }
+
+    #[test]
+    fn the_same_file_is_found_through_dot_symlinks_and_hard_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let a = d.join("a.pem");
+        assert!(same_file(&a, &d.join("./a.pem")));
+        assert!(same_file(&a, &d.join("new/../a.pem")));
+        assert!(!same_file(&a, &d.join("b.pem")));
+        // A dangling link names the file it points to, before that exists.
+        std::os::unix::fs::symlink("a.pem", d.join("link")).unwrap();
+        assert!(same_file(&a, &d.join("link")));
+        fs::write(&a, "x").unwrap();
+        fs::hard_link(&a, d.join("hard")).unwrap();
+        assert!(same_file(&d.join("hard"), &d.join("link")));
+
+        let mut tx = Transaction::new(true);
+        tx.stage(&a, b"1", Mode::Secret).unwrap();
+        for other in ["./a.pem", "link", "hard"] {
+            let err = tx.stage(&d.join(other), b"2", Mode::Public).unwrap_err();
+            assert!(err.to_string().contains("named twice"), "{other}: {err}");
+            let err = tx.check_outputs(&[&d.join(other)]).unwrap_err();
+            assert!(err.to_string().contains("named twice"), "{other}: {err}");
+        }
+    }
+
+    #[test]
+    fn moved_aside_files_keep_their_inode_and_come_back_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k.pem");
+        let other = dir.path().join("o.pem");
+        fs::write(&key, "old key").unwrap();
+        fs::set_permissions(&key, Permissions::from_mode(0o640)).unwrap();
+        fs::write(&other, "old other").unwrap();
+        let ino = fs::metadata(&key).unwrap().ino();
+        fs::write(dir.path().join("k.pem.bak-T"), "an older backup").unwrap();
+
+        // Failure: a later rename fails, so both originals must be back under their names.
+        let mut tx = Transaction::new(false);
+        let b1 = tx.move_aside(&key, "T").unwrap();
+        assert_eq!(b1, dir.path().join("k.pem.bak-T.1"));
+        tx.move_aside(&other, "T").unwrap();
+        tx.stage(&key, b"new key", Mode::Secret).unwrap();
+        let blocker = dir.path().join("z");
+        tx.stage(&blocker, b"x", Mode::Public).unwrap();
+        fs::create_dir(&blocker).unwrap();
+        fs::write(blocker.join("x"), "").unwrap();
+        assert!(tx.commit().is_err());
+        assert_eq!(fs::read_to_string(&key).unwrap(), "old key");
+        assert_eq!(fs::metadata(&key).unwrap().ino(), ino);
+        assert_eq!(fs::read_to_string(&other).unwrap(), "old other");
+        assert!(!b1.exists());
+        fs::remove_dir_all(&blocker).unwrap();
+
+        // Success: the staged file replaces one original, the other is only moved.
+        let mut tx = Transaction::new(false);
+        let b1 = tx.move_aside(&key, "T").unwrap();
+        let b2 = tx.move_aside(&other, "T").unwrap();
+        tx.stage(&key, b"new key", Mode::Secret).unwrap();
+        assert_eq!(tx.commit().unwrap(), vec![key.clone()]);
+        assert_eq!(fs::read_to_string(&key).unwrap(), "new key");
+        assert_eq!(fs::read_to_string(&b1).unwrap(), "old key");
+        assert_eq!(fs::metadata(&b1).unwrap().ino(), ino);
+        assert_eq!(fs::metadata(&b1).unwrap().mode() & 0o777, 0o640);
+        assert!(!other.exists());
+        assert_eq!(fs::read_to_string(&b2).unwrap(), "old other");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("k.pem.bak-T")).unwrap(),
+            "an older backup"
+        );
     }
 }

@@ -222,3 +222,103 @@ fn dropin_without_any_datadir_fails_clearly() {
         "{err}"
     );
 }
+
+/// `YYYYMMDDTHHMMSSZ` for a UTC time `offset` seconds from now.
+fn utc_stamp(offset: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(offset);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The original overwrote a ca-key.pem left without ca.pem (and deleted the client pair); the
+/// drop-in must succeed there too, but moves them aside instead of destroying a key.
+#[test]
+fn dropin_moves_stale_keys_aside_and_writes_a_new_set() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let t = TestDir::new();
+    let d = t.join("data");
+    fs::create_dir(&d).unwrap();
+    let stale = [
+        ("ca-key.pem", "OLD CA KEY", 0o640),
+        ("client-cert.pem", "OLD CLIENT CERT", 0o644),
+        ("client-key.pem", "OLD CLIENT KEY", 0o600),
+    ];
+    let mut inodes = Vec::new();
+    for (name, bytes, mode) in stale {
+        fs::write(d.join(name), bytes).unwrap();
+        fs::set_permissions(d.join(name), fs::Permissions::from_mode(mode)).unwrap();
+        inodes.push(fs::metadata(d.join(name)).unwrap().ino());
+    }
+    // Backups from an earlier run in the same seconds must survive: a unique name is picked.
+    let older: Vec<String> = (-2..=20)
+        .map(|s| format!("ca-key.pem.bak-{}", utc_stamp(s)))
+        .collect();
+    for name in &older {
+        fs::write(d.join(name), "OLDER BACKUP").unwrap();
+    }
+
+    let out = run(dropin(&t).arg("--datadir=data"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "quiet: {}", text(&out.stdout));
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.lines().count(),
+        3,
+        "one WARNING per moved file: {stderr}"
+    );
+    for line in stderr.lines() {
+        assert_log_line(line, "WARNING");
+    }
+
+    for ((name, bytes, mode), ino) in stale.iter().zip(inodes) {
+        let backups: Vec<String> = listing(&d)
+            .into_iter()
+            .filter(|f| f.starts_with(&format!("{name}.bak-")) && !older.contains(f))
+            .collect();
+        assert_eq!(backups.len(), 1, "{name}: {backups:?}");
+        let backup = d.join(&backups[0]);
+        assert_eq!(fs::read_to_string(&backup).unwrap(), *bytes, "{name}");
+        let meta = fs::metadata(&backup).unwrap();
+        assert_eq!(meta.mode() & 0o777, *mode, "{name} keeps its mode");
+        assert_eq!(meta.ino(), ino, "{name} is moved, not copied (same owner)");
+        assert!(
+            stderr.contains(&format!(
+                "{name} exists without ca.pem: moved it aside to {}",
+                backups[0]
+            )),
+            "{name}: {stderr}"
+        );
+        assert_ne!(fs::read_to_string(d.join(name)).unwrap(), *bytes, "{name}");
+    }
+    for name in &older {
+        assert_eq!(fs::read_to_string(d.join(name)).unwrap(), "OLDER BACKUP");
+    }
+    assert_eq!(crate::util::mode(&d.join("ca-key.pem")), 0o600);
+
+    let verified = run(Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(d.join("ca.pem"))
+        .arg(d.join("server-cert.pem"))
+        .arg(d.join("client-cert.pem")));
+    assert_eq!(
+        text(&verified.stdout).matches(": OK").count(),
+        2,
+        "{}",
+        text(&verified.stderr)
+    );
+    let key_pub = run(Command::new("openssl")
+        .args(["pkey", "-pubout", "-in"])
+        .arg(d.join("ca-key.pem")));
+    let cert_pub = run(Command::new("openssl")
+        .args(["x509", "-noout", "-pubkey", "-in"])
+        .arg(d.join("ca.pem")));
+    assert_eq!(text(&key_pub.stdout), text(&cert_pub.stdout));
+    assert!(!key_pub.stdout.is_empty());
+}

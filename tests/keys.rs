@@ -557,3 +557,167 @@ fn setup_passout_encrypts_the_ca_key_and_optionally_the_client_key() {
         .current_dir(dir.path())
         .args(["verify", "-CAfile", "b/ca.pem", "bob.pem"]));
 }
+
+/// `key new --out pk.pem --public-out ./pk.pem --force` used to write the public key over the
+/// private one. The same file named through `./`, a symlink or a hard link is refused, whole.
+#[test]
+fn one_file_named_as_two_outputs_is_refused_and_left_alone() {
+    let dir = TestDir::new();
+    ok(dir
+        .dbtls()
+        .args(["key", "new", "--key-type", "ed25519", "--out", "pk.pem"]));
+    std::os::unix::fs::symlink("pk.pem", dir.join("link.pem")).unwrap();
+    std::fs::hard_link(dir.join("pk.pem"), dir.join("hard.pem")).unwrap();
+    let key = std::fs::read(dir.join("pk.pem")).unwrap();
+    let files = crate::util::listing(dir.path());
+    for other in ["./pk.pem", "link.pem", "hard.pem", "sub/../pk.pem"] {
+        for (out, public) in [("pk.pem", other), (other, "pk.pem")] {
+            let err = fails(dir.dbtls().args([
+                "key",
+                "new",
+                "--key-type",
+                "ed25519",
+                "--out",
+                out,
+                "--public-out",
+                public,
+                "--force",
+            ]));
+            assert_eq!(err.lines().count(), 1, "{out} {public}: {err}");
+            assert!(
+                err.starts_with(&format!("dbtls: error: {public}: same file as {out}")),
+                "{out} {public}: {err}"
+            );
+            assert_eq!(
+                std::fs::read(dir.join("pk.pem")).unwrap(),
+                key,
+                "{out} {public}"
+            );
+            assert_eq!(crate::util::listing(dir.path()), files, "nothing written");
+        }
+    }
+    // Also before the file exists.
+    let err = fails(dir.dbtls().args([
+        "key",
+        "new",
+        "--out",
+        "new.pem",
+        "--public-out",
+        "./new.pem",
+    ]));
+    assert!(err.contains("named twice as an output"), "{err}");
+    assert!(!dir.join("new.pem").exists());
+}
+
+/// A command that reads a key must not replace it with something else; rewriting a key in place
+/// with the same key (encrypt/decrypt with --force) stays possible.
+#[test]
+fn an_input_key_is_never_replaced_by_another_kind_of_file() {
+    let dir = TestDir::new();
+    ok(dir
+        .dbtls()
+        .args(["key", "new", "--key-type", "ecdsa-p256", "--out", "k.pem"]));
+    let key = std::fs::read(dir.join("k.pem")).unwrap();
+    let err = fails(
+        dir.dbtls()
+            .args(["key", "public", "k.pem", "--out", "./k.pem", "--force"]),
+    );
+    assert!(
+        err.starts_with("dbtls: error: ./k.pem: same file as the input k.pem"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(dir.join("k.pem")).unwrap(), key);
+
+    // issue: --out-cert onto the CA key, or onto its own --key.
+    ok(dir.dbtls().args([
+        "issue",
+        "ca",
+        "--subject",
+        "/CN=T",
+        "--key",
+        "k.pem",
+        "--out-cert",
+        "ca.pem",
+    ]));
+    let err = fails(dir.dbtls().args([
+        "issue",
+        "client",
+        "--subject",
+        "/CN=c",
+        "--ca",
+        "ca.pem",
+        "--ca-key",
+        "k.pem",
+        "--key-type",
+        "ecdsa-p256",
+        "--out-cert",
+        "./k.pem",
+        "--out-key",
+        "c-key.pem",
+        "--force",
+    ]));
+    assert!(err.contains("same file as the input k.pem"), "{err}");
+    let err = fails(dir.dbtls().args([
+        "issue",
+        "client",
+        "--subject",
+        "/CN=c",
+        "--ca",
+        "ca.pem",
+        "--ca-key",
+        "k.pem",
+        "--key-type",
+        "ecdsa-p256",
+        "--out-cert",
+        "c.pem",
+        "--out-key",
+        "./c.pem",
+    ]));
+    assert!(err.contains("named twice as an output"), "{err}");
+    assert!(!dir.join("c.pem").exists());
+    // export: a store written over the key it contains.
+    let err = fails(dir.dbtls().args([
+        "export", "pem", "--cert", "ca.pem", "--key", "k.pem", "--out", "k.pem", "--force",
+    ]));
+    assert!(err.contains("same file as the input k.pem"), "{err}");
+    assert_eq!(std::fs::read(dir.join("k.pem")).unwrap(), key);
+
+    // In place with --force: the same key, now encrypted; without --force refused.
+    let err = fails(dir.dbtls().args([
+        "key",
+        "encrypt",
+        "k.pem",
+        "--out",
+        "k.pem",
+        "--passout",
+        "pass:pw1234",
+    ]));
+    assert!(err.contains("already exists"), "{err}");
+    ok(dir.dbtls().args([
+        "key",
+        "encrypt",
+        "k.pem",
+        "--out",
+        "k.pem",
+        "--passout",
+        "pass:pw1234",
+        "--force",
+    ]));
+    let text = std::fs::read_to_string(dir.join("k.pem")).unwrap();
+    assert!(text.contains("ENCRYPTED PRIVATE KEY"), "{text}");
+    ok(dir.dbtls().args([
+        "key",
+        "decrypt",
+        "k.pem",
+        "--out",
+        "k.pem",
+        "--passin",
+        "pass:pw1234",
+        "--force",
+    ]));
+    assert_eq!(
+        std::fs::read(dir.join("k.pem")).unwrap(),
+        key,
+        "the same key again"
+    );
+}

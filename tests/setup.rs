@@ -459,3 +459,89 @@ fn config_prints_absolute_paths_for_each_server() {
         "{client}"
     );
 }
+
+/// A key left without ca.pem (a CA whose certificate was moved, or a half-cleaned datadir) used
+/// to be replaced with only a warning: the CA key was lost.
+#[test]
+fn a_private_key_without_ca_pem_is_refused_and_force_replaces_it() {
+    let t = TestDir::new();
+    let d = t.join("d");
+    fs::create_dir(&d).unwrap();
+    let abs = fs::canonicalize(&d).unwrap();
+    let keep = [
+        ("ca-key.pem", "OLD CA KEY"),
+        ("client-cert.pem", "OLD CLIENT CERT"),
+        ("client-key.pem", "OLD CLIENT KEY"),
+    ];
+    for (name, bytes) in keep {
+        fs::write(d.join(name), bytes).unwrap();
+    }
+    let err = fails(t.dbtls().args(["setup", "--datadir", "d"]));
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(
+        err.starts_with(&format!(
+            "dbtls: error: {}: exists without ca.pem; refusing to replace a private key",
+            abs.join("ca-key.pem").display()
+        )) && err.contains("client-key.pem too")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        listing(&d),
+        ["ca-key.pem", "client-cert.pem", "client-key.pem"],
+        "nothing written"
+    );
+    for (name, bytes) in keep {
+        assert_eq!(fs::read_to_string(d.join(name)).unwrap(), bytes, "{name}");
+    }
+
+    // client-key.pem alone is a private key too.
+    fs::remove_file(d.join("ca-key.pem")).unwrap();
+    let err = fails(t.dbtls().args(["setup", "--datadir", "d"]));
+    assert!(
+        err.starts_with(&format!(
+            "dbtls: error: {}: exists without ca.pem",
+            abs.join("client-key.pem").display()
+        )),
+        "{err}"
+    );
+    assert_eq!(listing(&d), ["client-cert.pem", "client-key.pem"]);
+
+    // --force regenerates: a new CA key that matches the new ca.pem, and no backups left.
+    fs::write(d.join("ca-key.pem"), "OLD CA KEY").unwrap();
+    ok(t.dbtls().args(["setup", "--datadir", "d", "--force"]));
+    assert_eq!(listing(&d), EIGHT);
+    for (name, bytes) in keep {
+        assert_ne!(fs::read_to_string(d.join(name)).unwrap(), bytes, "{name}");
+    }
+    assert_eq!(mode(&d.join("ca-key.pem")), 0o600);
+    let key_pub = ok(openssl()
+        .args(["pkey", "-pubout", "-in"])
+        .arg(d.join("ca-key.pem")));
+    let cert_pub = ok(openssl()
+        .args(["x509", "-noout", "-pubkey", "-in"])
+        .arg(d.join("ca.pem")));
+    assert_eq!(key_pub, cert_pub, "ca-key.pem belongs to the new ca.pem");
+}
+
+/// A lone client-cert.pem (no key, no CA certificate) is unusable: it is replaced, and the
+/// replacement is said.
+#[test]
+fn a_lone_client_cert_is_replaced_with_a_warning() {
+    let t = TestDir::new();
+    let d = t.join("d");
+    fs::create_dir(&d).unwrap();
+    fs::write(d.join("client-cert.pem"), "OLD CLIENT CERT").unwrap();
+    let out = run(t.dbtls().args(["setup", "--datadir", "d"]));
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: replacing client-cert.pem"),
+        "the replacement is said: {err}"
+    );
+    assert_eq!(listing(&d), EIGHT);
+    ok(openssl()
+        .args(["verify", "-CAfile"])
+        .arg(d.join("ca.pem"))
+        .arg(d.join("client-cert.pem")));
+}

@@ -333,6 +333,10 @@ pub fn export(req: &ExportRequest) -> Result<Outcome> {
             ));
         }
     }
+    // Converting a file onto itself would destroy the input (a key in a store's place).
+    let mut inputs: Vec<&Path> = req.certs.iter().map(PathBuf::as_path).collect();
+    inputs.extend(req.key.as_ref().map(|k| k.path.as_path()));
+    store::check_not_input(&[&req.out], &inputs)?;
     let mut tx = Transaction::new(req.force);
     tx.stage(&req.out, &bytes, mode)?;
     outcome.written = tx.commit()?;
@@ -431,7 +435,9 @@ pub fn bundle(req: &BundleRequest) -> Result<Outcome> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
     let mut tx = Transaction::new(req.force);
+    let inputs: Vec<&Path> = req.cas.iter().map(PathBuf::as_path).collect();
     if is_zip {
+        store::check_not_input(&[&req.out], &inputs)?;
         // The zip holds the key stores, so it is private like them.
         tx.stage(&req.out, &zip_bytes(&files)?, Mode::Secret)?;
     } else {
@@ -442,7 +448,9 @@ pub fn bundle(req: &BundleRequest) -> Result<Outcome> {
             );
         }
         for (file, bytes, mode) in &files {
-            tx.stage(&req.out.join(file), bytes, *mode)?;
+            let out = req.out.join(file);
+            store::check_not_input(&[&out], &inputs)?;
+            tx.stage(&out, bytes, *mode)?;
         }
     }
     outcome.written = tx.commit()?;

@@ -236,13 +236,22 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
     ])?;
 
     // Refuse existing outputs before any slow work or prompt.
+    // Outputs must name distinct files (so --out-key ./x.pem cannot replace --out-cert x.pem)
+    // and none may be an input (--out-cert ca-key.pem --force would destroy the CA key).
     let mut tx = Transaction::new(req.force);
-    let mut outputs = vec![&out_cert];
-    outputs.extend(out_key.as_ref());
-    outputs.extend(req.chain_out.as_ref());
-    for p in &outputs {
-        tx.check_writable(p)?;
+    let mut outputs = vec![out_cert.as_path()];
+    outputs.extend(out_key.as_deref());
+    outputs.extend(req.chain_out.as_deref());
+    let mut inputs: Vec<&Path> = Vec::new();
+    if let Some(ca) = &req.ca {
+        inputs.extend([ca.cert.as_path(), ca.key.as_path()]);
     }
+    match &req.key {
+        KeySource::File { path, .. } | KeySource::Csr(path) => inputs.push(path),
+        KeySource::Generate(_) => {}
+    }
+    store::check_not_input(&outputs, &inputs)?;
+    tx.check_outputs(&outputs)?;
 
     // The issuer first: a wrong CA or password should fail before a key is generated.
     let (issuer, ca_chain) = match &req.ca {

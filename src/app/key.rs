@@ -146,10 +146,11 @@ pub fn run(req: &KeyRequest) -> Result<KeyOutcome> {
             force,
         } => {
             let mut tx = Transaction::new(*force);
-            tx.check_writable(out)?;
-            if let Some(p) = public_out {
-                tx.check_writable(p)?;
-            }
+            // `--out k.pem --public-out ./k.pem --force` used to write the public key over the
+            // private one; two outputs naming one file are refused before anything is written.
+            let mut outputs = vec![out.as_path()];
+            outputs.extend(public_out.as_deref());
+            tx.check_outputs(&outputs)?;
             let password = protection.password("New key password")?;
             let key = PrivateKey::generate(*key_type)?;
             let pem = key_pem(&key, password.as_ref(), protection.kdf)?;
@@ -176,6 +177,8 @@ pub fn run(req: &KeyRequest) -> Result<KeyOutcome> {
             force,
         } => {
             check_specs(&[passin.as_ref(), protection.passout.as_ref()])?;
+            // `--out` may be the input itself: with --force that re-encrypts the key in place
+            // (the same key, only its protection changes), without it check_writable refuses.
             let tx = Transaction::new(*force);
             tx.check_writable(out)?;
             let key = load_key(input, passin.as_ref())?;
@@ -214,6 +217,9 @@ pub fn run(req: &KeyRequest) -> Result<KeyOutcome> {
             out,
             force,
         } => {
+            // Unlike encrypt/decrypt, writing in place would replace the private key with its
+            // public half: refused even with --force, and before the "use --force" advice.
+            store::check_not_input(&[out], &[input])?;
             let tx = Transaction::new(*force);
             tx.check_writable(out)?;
             let key = load_key(input, passin.as_ref())?;

@@ -3,8 +3,11 @@
 //! The skip rules are mysql_ssl_rsa_setup's (client/mysql_ssl_rsa_setup.cc), applied
 //! independently: the certificate part runs only when none of ca.pem, server-cert.pem and
 //! server-key.pem exists; the RSA part only when neither private_key.pem nor public_key.pem does.
-//! The certificate part always rewrites ca-key.pem, client-cert.pem and client-key.pem, which the
-//! original deleted or overwrote too (without ca.pem they are orphans).
+//! The certificate part also writes ca-key.pem, client-cert.pem and client-key.pem, which the
+//! original deleted (client-*) or overwrote (ca-key.pem) without a word when they existed without
+//! ca.pem. A private key is never destroyed here: `dbtls setup` refuses to replace one unless
+//! `--force` ([`Stale::Refuse`]); the drop-in moves them aside to `NAME.bak-<UTC time>` inside the
+//! same transaction ([`Stale::MoveAside`]), so scripts that relied on the original still work.
 
 use std::path::{Path, PathBuf};
 use std::thread;
@@ -98,6 +101,27 @@ pub const FILES: [(&str, &str); 8] = [
     ),
 ];
 
+/// What the certificate part does with ca-key.pem, client-cert.pem and client-key.pem when they
+/// exist without ca.pem (stale files of an earlier run, or a CA key whose certificate was moved).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Stale {
+    /// `dbtls setup`: refuse (one error naming the key) rather than replace a private key;
+    /// a lone client-cert.pem (its key and CA certificate are gone) is replaced with a warning.
+    #[default]
+    Refuse,
+    /// The `mysql_ssl_rsa_setup` drop-in: the original overwrote these files, so it must not
+    /// fail where that succeeded; each one is moved aside to `NAME.bak-<UTC time>` instead.
+    MoveAside,
+}
+
+/// The files the certificate part writes besides ca.pem and server-*, and whether each is a
+/// private key.
+const STALE: [(&str, bool); 3] = [
+    ("ca-key.pem", true),
+    ("client-cert.pem", false),
+    ("client-key.pem", true),
+];
+
 /// Checks mysql_ssl_rsa_setup's suffix rules: at most 17 characters, and only `[A-Za-z0-9_]`
 /// unless it equals the default.
 pub fn check_suffix(suffix: &str) -> Result<()> {
@@ -168,8 +192,15 @@ fn generate_keys(kinds: &[KeyType]) -> Result<Vec<PrivateKey>> {
     })
 }
 
-/// Runs setup: decides what to generate, generates it, writes it all or nothing.
+/// Runs `dbtls setup`: decides what to generate, generates it, writes it all or nothing; refuses
+/// to replace a private key without `--force` ([`Stale::Refuse`]).
 pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
+    run_with(req, Stale::Refuse)
+}
+
+/// Like [`run`], with `stale` deciding what happens to ca-key.pem, client-cert.pem and
+/// client-key.pem when they exist and the certificate part runs without `--force`.
+pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
     check_suffix(&req.suffix)?;
     let mut outcome = SetupOutcome::default();
     let dir = &req.datadir;
@@ -211,6 +242,9 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
     }
     if !do_certs && !do_rsa {
         return Ok(outcome);
+    }
+    if do_certs && !req.force {
+        handle_stale(&mut tx, &mut outcome, dir, stale)?;
     }
 
     let mut kinds = Vec::new();
@@ -304,12 +338,11 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
             ),
         ];
         for (name, bytes, mode, expires) in files {
-            let replace_orphan =
-                matches!(name, "ca-key.pem" | "client-cert.pem" | "client-key.pem");
-            if replace_orphan && !req.force && store::exists(&p(name)) {
-                outcome.warnings.push(format!("replacing {name}: it belongs to no ca.pem (mysql_ssl_rsa_setup replaced it too)"));
-            }
-            tx.stage_replacing(&p(name), bytes, mode, req.force || replace_orphan)?;
+            // Only a lone client-cert.pem may be replaced without --force (handle_stale warned);
+            // a key that appeared since handle_stale still fails here, or at the no-clobber
+            // rename in commit. Moved-aside files are replaceable through the transaction.
+            let replace = req.force || (stale == Stale::Refuse && name == "client-cert.pem");
+            tx.stage_replacing(&p(name), bytes, mode, replace)?;
             outcome.written.push(Written {
                 path: p(name),
                 purpose: purpose(name),
@@ -340,6 +373,68 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
         w.path = outcome.datadir.join(w.path.file_name().unwrap_or_default());
     }
     Ok(outcome)
+}
+
+/// Applies `stale` to the files of [`STALE`] present in `dir`, before any key is generated.
+fn handle_stale(
+    tx: &mut Transaction,
+    outcome: &mut SetupOutcome,
+    dir: &Path,
+    stale: Stale,
+) -> Result<()> {
+    let present: Vec<(&str, bool)> = STALE
+        .into_iter()
+        // A directory under one of these names is left to stage_replacing's "is a directory".
+        .filter(|(n, _)| std::fs::symlink_metadata(dir.join(n)).is_ok_and(|m| !m.is_dir()))
+        .collect();
+    match stale {
+        Stale::Refuse => {
+            let keys: Vec<&str> = present
+                .iter()
+                .filter(|(_, k)| *k)
+                .map(|(n, _)| *n)
+                .collect();
+            if let Some((first, rest)) = keys.split_first() {
+                let hint = match rest {
+                    [] => "move it away or pass --force".to_string(),
+                    _ => format!("{} too; move them away or pass --force", rest.join(", ")),
+                };
+                return Err(store::Error {
+                    path: outcome.datadir.join(first),
+                    reason: format!(
+                        "exists without ca.pem; refusing to replace a private key ({hint})"
+                    ),
+                }
+                .into());
+            }
+            if present.iter().any(|(n, _)| *n == "client-cert.pem") {
+                outcome.warnings.push(
+                    "replacing client-cert.pem: without ca.pem and client-key.pem it is unusable (mysql_ssl_rsa_setup deleted it too)"
+                        .into(),
+                );
+            }
+        }
+        Stale::MoveAside => {
+            let now = OffsetDateTime::now_utc();
+            let tag = format!(
+                "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+                now.year(),
+                u8::from(now.month()),
+                now.day(),
+                now.hour(),
+                now.minute(),
+                now.second()
+            );
+            for (name, _) in present {
+                let backup = tx.move_aside(&dir.join(name), &tag)?;
+                let backup = backup.file_name().unwrap_or_default().to_string_lossy();
+                outcome.warnings.push(format!(
+                    "{name} exists without ca.pem: moved it aside to {backup} (mysql_ssl_rsa_setup overwrote it)"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn purpose(name: &str) -> &'static str {
