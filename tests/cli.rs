@@ -5,6 +5,7 @@ mod util;
 
 mod dropin;
 mod export;
+mod golden;
 mod inspect;
 mod issue;
 mod keys;
