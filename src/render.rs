@@ -52,10 +52,7 @@ pub fn render(snippet: Snippet, datadir: &Path) -> Result<String> {
     // A newline in the datadir would end the value and start a line of the reader's choosing
     // (e.g. `plugin_load_add=...` in a server's option file); no quoting form of my.cnf or TOML
     // carries control characters, so such a path is refused rather than escaped.
-    if let Some(c) = dir
-        .chars()
-        .find(|&c| c.is_control() || crate::term::is_bidi(c))
-    {
+    if let Some(c) = dir.chars().find(|&c| crate::term::is_unsafe(c)) {
         bail!(
             "{}: the path holds the control character U+{:04X}; an option file cannot carry it safely",
             crate::term::escape(dir),

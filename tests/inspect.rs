@@ -301,23 +301,94 @@ fn subject_parser_round_trips_through_der_and_openssl() {
     }
 }
 
+/// Runs `dbtls` and returns (exit code, stdout, stderr) as text.
+fn outcome(cmd: &mut std::process::Command) -> (Option<i32>, String, String) {
+    let out = run(cmd);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const DEFAULT_MODE_WARNING: &str = "dbtls: warning: the SQL holds backslashes and is for a session in the default sql_mode: if the session has NO_BACKSLASH_ESCAPES (see SELECT @@sql_mode), print it with --sql-mode no-backslash-escapes\n";
+const NBE_MODE_WARNING: &str = "dbtls: warning: the SQL holds backslashes and is for a session with NO_BACKSLASH_ESCAPES: if the session does not have it (see SELECT @@sql_mode), print it with --sql-mode default\n";
+
 #[test]
-fn sql_quotes_every_literal_and_skips_cas() {
+fn sql_quotes_every_literal_for_the_sql_mode_and_skips_cas() {
     let t = TestDir::new();
     let (ca, leaf) = ca_and_leaf(&t, "sql", "/CN=Root's CA", r"/CN=a\/b'c\\d");
     let bundle = t.join("bundle.pem");
     let both = [std::fs::read(&leaf).unwrap(), std::fs::read(&ca).unwrap()].concat();
     std::fs::write(&bundle, both).unwrap();
-    let out = ok(t
-        .dbtls()
-        .args(["inspect", "--sql", "--user", "o'neil\\", "--host", "10.0.%"])
-        .arg(&bundle));
-    assert_eq!(
-        out,
-        "ALTER USER 'o\\'neil\\\\'@'10.0.%' REQUIRE SUBJECT '/CN=a\\\\/b\\'c\\\\d' AND ISSUER '/CN=Root\\'s CA';\n"
+    let sql = |user: &str, mode: Option<&str>| {
+        let mut cmd = t.dbtls();
+        cmd.args(["inspect", "--sql", "--user", user, "--host", "10.0.%"]);
+        if let Some(m) = mode {
+            cmd.args(["--sql-mode", m]);
+        }
+        let (code, out, err) = outcome(cmd.arg(&bundle));
+        // Leave out the warnings about the names themselves (OpenSSL 1 differs, backslash).
+        let err: String = err
+            .lines()
+            .filter(|l| !l.contains(" #1: subject: ") && !l.contains(" #1: issuer: "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        (code, out, err)
+    };
+    // Quotes are doubled in both modes (`\'` would end the literal with NO_BACKSLASH_ESCAPES).
+    let default = (
+        Some(0),
+        r"ALTER USER 'o''neil\\'@'10.0.%' REQUIRE SUBJECT '/CN=a\\/b''c\\d' AND ISSUER '/CN=Root''s CA';"
+            .to_string()
+            + "\n",
+        DEFAULT_MODE_WARNING.to_string(),
     );
+    assert_eq!(sql("o'neil\\", None), default);
+    assert_eq!(sql("o'neil\\", Some("default")), default);
+    assert_eq!(
+        sql("o'neil", Some("no-backslash-escapes")),
+        (
+            Some(0),
+            r"ALTER USER 'o''neil'@'10.0.%' REQUIRE SUBJECT '/CN=a\/b''c\d' AND ISSUER '/CN=Root''s CA';"
+                .to_string()
+                + "\n",
+            NBE_MODE_WARNING.to_string(),
+        )
+    );
+    // No backslash anywhere: no warning.
+    let (code, out, err) = outcome(
+        t.dbtls()
+            .args(["inspect", "--sql", "--user", "bob", "--sql-mode"])
+            .arg("no-backslash-escapes")
+            .arg(&ca_and_leaf(&t, "plain", "/CN=CA", "/CN=bob").1),
+    );
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            Some(0),
+            "ALTER USER 'bob'@'%' REQUIRE SUBJECT '/CN=bob' AND ISSUER '/CN=CA';\n",
+            ""
+        )
+    );
+    // A trailing backslash would escape the closing quote in a default-mode session.
+    let (code, out, err) = sql("o'neil\\", Some("no-backslash-escapes"));
+    assert_eq!((code, out.as_str()), (Some(1), ""), "{err}");
+    assert!(
+        err.starts_with(
+            "dbtls: error: --user: the user name has a backslash before a quote or at its end: "
+        ) && err.lines().count() == 1,
+        "{err}"
+    );
+    let (code, _, err) = sql("o'neil", Some("ansi"));
+    assert_eq!(code, Some(2), "{err}");
     let e = run(t.dbtls().args(["inspect", "--sql"]).arg(&bundle));
     assert_eq!(e.status.code(), Some(2), "--sql needs --user");
+    let e = run(t
+        .dbtls()
+        .args(["inspect", "--sql-mode", "default"])
+        .arg(&bundle));
+    assert_eq!(e.status.code(), Some(2), "--sql-mode needs --sql");
 }
 
 #[test]
@@ -506,19 +577,162 @@ fn a_control_character_cannot_reach_the_terminal() {
     assert!(err.contains("control characters"), "{err}");
 }
 
+/// C1 controls (NEL U+0085, CSI U+009B), DEL and bidi overrides/isolates are valid UTF-8 that
+/// serde_json and a raw `--field` would pass to the terminal: every output path escapes or
+/// refuses them, and JSON still decodes to the true value.
+#[test]
+fn c1_and_bidi_controls_cannot_reach_the_terminal() {
+    let t = TestDir::new();
+    let cn = "evil\u{85}\u{9b}2J\u{202e}gnp.exe\u{2066}\u{7f}";
+    let (_, leaf) = ca_and_leaf(&t, "c1", "/CN=CA", &format!("/CN={cn}/OU=x"));
+    let raw = |s: &str| {
+        s.chars()
+            .any(|c| matches!(c, '\u{7f}' | '\u{85}' | '\u{9b}' | '\u{202e}' | '\u{2066}'))
+    };
+    let text = ok(t.dbtls().args(["inspect"]).arg(&leaf));
+    assert!(!raw(&text), "{text}");
+    for dialect in ["openssl3", "tidb"] {
+        let out = ok(t
+            .dbtls()
+            .args(["inspect", "--format", "json", "--dialect", dialect])
+            .arg(&leaf));
+        assert!(!raw(&out), "{out}");
+        assert!(
+            out.contains(r"\u0085\u009b2J\u202egnp.exe\u2066\u007f"),
+            "{out}"
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["subject_rfc4514"], format!("OU=x,CN={cn}"));
+        if dialect == "tidb" {
+            assert_eq!(v[0]["subject"], format!("/CN={cn}/OU=x"));
+        } else {
+            assert_eq!(
+                v[0]["subject"],
+                r"/CN=evil\xC2\x85\xC2\x9B2J\xE2\x80\xAEgnp.exe\xE2\x81\xA6\x7F/OU=x"
+            );
+        }
+    }
+    // TiDB strings are decoded text: --field and --sql refuse them and show them escaped.
+    for args in [
+        &["--field", "subject"][..],
+        &["--sql", "--user", "u"],
+        &["--sql", "--user", "u", "--sql-mode", "no-backslash-escapes"],
+    ] {
+        let (code, out, err) = outcome(
+            t.dbtls()
+                .args(["inspect", "--dialect", "tidb"])
+                .args(args)
+                .arg(&leaf),
+        );
+        assert_eq!((code, out.as_str()), (Some(1), ""), "{args:?}: {err}");
+        assert!(!raw(&err), "{err}");
+        assert!(err.contains("U+0085"), "{args:?}: {err}");
+        assert!(
+            err.lines().last().is_some_and(
+                |l| l.starts_with("dbtls: error: ") && l.contains("c1-cert.pem #1: the ")
+            ),
+            "{err}"
+        );
+    }
+    let err = fails(
+        t.dbtls()
+            .args(["inspect", "--dialect", "tidb", "--field", "subject"])
+            .arg(&leaf),
+    );
+    assert!(
+        err.contains(r"/CN=evil\u{85}\u{9b}2J\u{202e}gnp.exe\u{2066}\u{7f}/OU=x"),
+        "{err}"
+    );
+    // A bidi control alone (no C0/C1) is refused too.
+    let (_, bidi) = ca_and_leaf(&t, "bidi", "/CN=CA", "/CN=abc\u{202e}fed");
+    let err = fails(
+        t.dbtls()
+            .args(["inspect", "--dialect", "tidb", "--sql", "--user", "u"])
+            .arg(&bidi),
+    );
+    assert!(err.contains("U+202E"), "{err}");
+    // The OpenSSL dialects print such bytes as \xHH: exact and safe.
+    let out = ok(t.dbtls().args(["inspect", "--field", "subject"]).arg(&bidi));
+    assert_eq!(out, "/CN=abc\\xE2\\x80\\xAEfed\n");
+}
+
+/// The CA name of the MariaDB tests: a two-member RDN, an escaped `/` and quotes.
+const SERVER_CA_SUBJECT: &str = r"/O=Test\/CA+OU=x/CN=Root 'CA'";
+
+/// A CA named [`SERVER_CA_SUBJECT`], a server certificate for localhost and a MariaDB server
+/// using them; returns (server, CA certificate, CA key).
+fn tls_server(t: &TestDir) -> (MariaDb, PathBuf, PathBuf) {
+    let (ca, server) = ca_and_leaf(t, "srv", SERVER_CA_SUBJECT, "/CN=localhost");
+    let db = MariaDb::start(&ca, &server, &t.join("srv-key.pem"));
+    (db, ca, t.join("srv-ca-key.pem"))
+}
+
+/// A string literal for the tests' own SQL (default sql_mode).
+fn literal(text: &str) -> String {
+    let l =
+        dbtls::pki::oneline::sql_literal(text.as_bytes(), dbtls::pki::oneline::SqlMode::Default);
+    String::from_utf8(l.unwrap()).unwrap()
+}
+
+/// `user` connects over TLS with a client certificate and key and runs `SELECT CURRENT_USER()`.
+fn login(
+    db: &MariaDb,
+    user: &str,
+    ca: &Path,
+    (cert, key): &(PathBuf, PathBuf),
+) -> std::process::Output {
+    run(db
+        .client()
+        .arg("-u")
+        .arg(user)
+        .arg(format!("--ssl-ca={}", ca.display()))
+        .arg(format!("--ssl-cert={}", cert.display()))
+        .arg(format!("--ssl-key={}", key.display()))
+        .args(["-e", "SELECT CURRENT_USER()"]))
+}
+
+/// `user` logs in with `good` and is denied (1045) with `other`, a certificate of the same CA:
+/// the stored REQUIRE SUBJECT/ISSUER is the server's string for `good`.
+fn assert_only_this_certificate_logs_in(
+    db: &MariaDb,
+    user: &str,
+    ca: &Path,
+    good: &(PathBuf, PathBuf),
+    other: &(PathBuf, PathBuf),
+    context: &str,
+) {
+    let out = login(db, user, ca, good);
+    assert!(
+        out.status.success(),
+        "{context}: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        db.error_log()
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        // Batch output escapes backslashes.
+        format!("{}@%\n", user.replace('\\', "\\\\")),
+        "{context}"
+    );
+    let bad = login(db, user, ca, other);
+    assert!(
+        !bad.status.success(),
+        "{context}: another certificate of the same CA logged in"
+    );
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("1045"),
+        "{context}: {}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}
+
 /// On a real server: for each tricky subject, the `--sql` output run through the client creates
 /// an account that the certificate logs in to and another certificate of the same CA does not.
 #[test]
 fn mariadb_accepts_the_sql_for_the_right_certificate_only() {
     let t = TestDir::new();
-    // A CA with a tricky name, a server certificate, and client certificates.
-    let ca_subj = r"/O=Test\/CA+OU=x/CN=Root 'CA'";
-    let (ca, server) = ca_and_leaf(&t, "srv", ca_subj, "/CN=localhost");
-    let ca_key = t.join("srv-ca-key.pem");
-    let sign =
-        |tag: &str, subj: &str| -> (PathBuf, PathBuf) { openssl_leaf(&t, tag, subj, &ca, &ca_key) };
-    let db = MariaDb::start(&ca, &server, &t.join("srv-key.pem"));
-    let other = sign("other", "/CN=someone else");
+    let (db, ca, ca_key) = tls_server(&t);
+    let other = openssl_leaf(&t, "other", "/CN=someone else", &ca, &ca_key);
     let subjects = [
         r"/CN=a\/b+UID=u/O=O'Brien \x41",
         "/DC=org/DC=example/CN=Müller",
@@ -526,46 +740,150 @@ fn mariadb_accepts_the_sql_for_the_right_certificate_only() {
     ];
     for (i, subj) in subjects.iter().enumerate() {
         let user = format!("u{i}'\\x");
-        let (cert, key) = sign(&format!("c{i}"), subj);
+        let cert = openssl_leaf(&t, &format!("c{i}"), subj, &ca, &ca_key);
         let sql = ok(t
             .dbtls()
             .args(["inspect", "--sql", "--user", &user, "--host", "%"])
-            .arg(&cert));
+            .arg(&cert.0));
         assert_eq!(sql.lines().count(), 1, "{sql}");
         let file = t.join(&format!("c{i}.sql"));
-        let create = format!(
-            "CREATE USER {};\n",
-            String::from_utf8_lossy(&dbtls::pki::oneline::sql_literal(user.as_bytes())) + "@'%'"
-        );
+        let create = format!("CREATE USER {}@'%';\n", literal(&user));
         std::fs::write(&file, format!("{create}{sql}")).unwrap();
         db.root_sql_file(&file);
-        let login = |(c, k): &(PathBuf, PathBuf)| {
-            run(db
-                .client()
-                .arg("-u")
-                .arg(&user)
-                .arg(format!("--ssl-ca={}", ca.display()))
-                .arg(format!("--ssl-cert={}", c.display()))
-                .arg(format!("--ssl-key={}", k.display()))
-                .args(["-e", "SELECT CURRENT_USER()"]))
-        };
-        let good = login(&(cert.clone(), key.clone()));
-        assert!(
-            good.status.success(),
-            "{subj}: {}\n{sql}\n{}",
-            String::from_utf8_lossy(&good.stderr),
-            db.error_log()
+        assert_only_this_certificate_logs_in(
+            &db,
+            &user,
+            &ca,
+            &cert,
+            &other,
+            &format!("{subj}\n{sql}"),
         );
-        let bad = login(&other);
-        assert!(
-            !bad.status.success(),
-            "{subj}: another certificate of the same CA logged in"
-        );
-        assert!(
-            String::from_utf8_lossy(&bad.stderr).contains("1045"),
-            "{}",
-            String::from_utf8_lossy(&bad.stderr)
-        );
+    }
+}
+
+/// Hostile subjects (openssl `-subj` syntax, `\\` is one backslash) and whether
+/// `--sql-mode no-backslash-escapes` prints them: it refuses an odd run of backslashes before a
+/// quote or at the end, which would end the literal early in a default-mode session.
+const HOSTILE_SUBJECTS: &[(&str, bool)] = &[
+    ("/CN=x'; DROP USER victim@localhost; -- ", true),
+    (
+        "/CN=O'Brien \\\\\\\\'' OR 1=1; DROP USER victim@localhost; #",
+        true,
+    ),
+    (
+        "/CN=back\\\\slash\\\\/O=x'; DROP USER victim@localhost; -- ",
+        true,
+    ),
+    ("/CN=a\\\\'; DROP USER victim@localhost; -- ", false),
+    (
+        "/O=x'; DROP USER victim@localhost; -- /CN=ends in a backslash\\\\",
+        false,
+    ),
+];
+
+/// On a real server, in a session with each sql_mode: `inspect --sql --sql-mode MODE` of a
+/// certificate with a hostile subject is exactly one statement (victim@localhost survives, the
+/// session counts the statements it ran) and stores the server's string (the certificate logs
+/// in, another does not). Each statement pasted into a session of the other mode stores another
+/// string but is still one statement. Fails on the old `\'` quoting: with NO_BACKSLASH_ESCAPES
+/// the quote ended the literal and the DROP USER ran.
+#[test]
+fn mariadb_runs_hostile_subjects_as_one_statement_in_both_sql_modes() {
+    let t = TestDir::new();
+    let (db, ca, ca_key) = tls_server(&t);
+    db.root_sql("CREATE USER victim@localhost");
+    let other = openssl_leaf(&t, "other", "/CN=someone else", &ca, &ca_key);
+    let victim_exists = || {
+        db.root_sql("SELECT COUNT(*) FROM mysql.user WHERE User = 'victim' AND Host = 'localhost'")
+            == "1\n"
+    };
+    let modes = [
+        (
+            "default",
+            "SET SESSION sql_mode = DEFAULT;\n",
+            DEFAULT_MODE_WARNING,
+        ),
+        (
+            "no-backslash-escapes",
+            "SET SESSION sql_mode = 'NO_BACKSLASH_ESCAPES';\n",
+            NBE_MODE_WARNING,
+        ),
+    ];
+    // Runs `set_mode` then `statement` in one client session, as a user pastes them; returns
+    // the number of statements the session ran besides `set_mode` and the count (Questions
+    // counts the SHOW itself).
+    let paste = |name: &str, set_mode: &str, statement: &str| {
+        let file = t.join(&format!("{name}.sql"));
+        std::fs::write(
+            &file,
+            format!("{set_mode}{statement}SHOW SESSION STATUS LIKE 'Questions';\n"),
+        )
+        .unwrap();
+        let out = db.root_sql_file(&file);
+        let count: usize = out
+            .strip_prefix("Questions\t")
+            .and_then(|n| n.trim_end().parse().ok())
+            .unwrap_or_else(|| panic!("{name}: {out}"));
+        count - 2
+    };
+    for (m, (mode, _, warning)) in modes.iter().enumerate() {
+        for (i, (subj, printed)) in HOSTILE_SUBJECTS.iter().enumerate() {
+            let name = format!("m{m}s{i}");
+            let user = format!("u{m}{i}'\\x");
+            let cert = openssl_leaf(&t, &name, subj, &ca, &ca_key);
+            let (code, sql, err) = outcome(
+                t.dbtls()
+                    .args(["inspect", "--sql", "--user", &user, "--sql-mode", mode])
+                    .arg(&cert.0),
+            );
+            if *mode == "no-backslash-escapes" && !printed {
+                assert_eq!((code, sql.as_str()), (Some(1), ""), "{subj}: {err}");
+                assert!(
+                    err.lines().last().is_some_and(|l| l.starts_with("dbtls: error: ")
+                        && l.contains(&format!(
+                        "{name}-cert.pem #1: the subject has a backslash before a quote or at its end: "
+                    ))) && !err.contains("the SQL holds"),
+                    "{err}"
+                );
+                continue;
+            }
+            assert_eq!(code, Some(0), "{subj}: {err}");
+            assert!(
+                err.ends_with(warning) && err.matches("the SQL holds").count() == 1,
+                "{err}"
+            );
+            assert_eq!(sql.lines().count(), 1, "{sql}");
+            // The other mode reads the user name differently too (`\\x` or `x` for `\x`).
+            let misread = if m == 0 {
+                user.replace('\\', "\\\\")
+            } else {
+                user.replace('\\', "")
+            };
+            db.root_sql(&format!(
+                "CREATE USER {}@'%', {}@'%'",
+                literal(&user),
+                literal(&misread)
+            ));
+            // The other mode first: a different string, but no statement of its own.
+            let (_, wrong_set, _) = modes[1 - m];
+            assert_eq!(
+                paste(&format!("{name}-wrong"), wrong_set, &sql),
+                1,
+                "{subj}: {sql}"
+            );
+            assert!(victim_exists(), "{subj}: {sql}");
+            let (_, set_mode, _) = modes[m];
+            assert_eq!(paste(&name, set_mode, &sql), 1, "{subj}: {sql}");
+            assert!(victim_exists(), "{subj}: {sql}");
+            assert_only_this_certificate_logs_in(
+                &db,
+                &user,
+                &ca,
+                &cert,
+                &other,
+                &format!("{mode} {subj}\n{sql}"),
+            );
+        }
     }
 }
 

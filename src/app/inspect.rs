@@ -19,7 +19,7 @@ use crate::formats::{self, jks, p7b, p12};
 use crate::password::Password;
 use crate::pki::key::KeyInfo;
 use crate::pki::keyfile;
-use crate::pki::oneline::{self, Dialect, Rendered};
+use crate::pki::oneline::{self, Dialect, Rendered, SqlMode};
 
 /// What to inspect and how to render names.
 #[derive(Debug)]
@@ -1048,29 +1048,35 @@ pub fn field_line(c: &CertInfo, issuer: bool) -> Result<Vec<u8>> {
     Ok(line)
 }
 
-/// TiDB strings carry decoded text: refuse control characters, which would break the one
-/// line per certificate promise and could drive the terminal.
+/// `--field` promises the exact bytes the server compares, so a name holding a character that
+/// must not reach the terminal raw ([`crate::term::first_unsafe`]: C0/C1 controls, bidi
+/// controls; only TiDB strings carry decoded text) is refused rather than altered: an escaped
+/// form would not match. The message shows the name escaped.
 fn check_one_line(bytes: &[u8]) -> Result<()> {
-    if bytes.iter().any(|b| *b < 0x20 || *b == 0x7F) {
+    if let Some(what) = crate::term::first_unsafe(bytes) {
         return Err(anyhow!(
-            "the name contains control characters, which cannot be printed on one line"
+            "the name contains control characters or bidi controls ({what}), which cannot be \
+             printed as they are: {}",
+            crate::term::escape(&String::from_utf8_lossy(bytes))
         ));
     }
     Ok(())
 }
 
-/// `ALTER USER 'U'@'H' REQUIRE SUBJECT '...' AND ISSUER '...';` (one line, exact bytes).
-pub fn sql_line(c: &CertInfo, user: &str, host: &str) -> Result<Vec<u8>> {
-    check_one_line(&c.subject.bytes)?;
-    check_one_line(&c.issuer.bytes)?;
+/// `ALTER USER 'U'@'H' REQUIRE SUBJECT '...' AND ISSUER '...';` (one line, exact bytes), with
+/// every literal quoted for a session in `mode` ([`oneline::sql_literal`]).
+pub fn sql_line(c: &CertInfo, user: &str, host: &str, mode: SqlMode) -> Result<Vec<u8>> {
+    let lit = |what: &str, bytes: &[u8]| {
+        oneline::sql_literal(bytes, mode).map_err(|e| anyhow!("the {what} {e}"))
+    };
     let mut out = b"ALTER USER ".to_vec();
-    out.extend(oneline::sql_literal(user.as_bytes()));
+    out.extend(lit("user name", user.as_bytes())?);
     out.push(b'@');
-    out.extend(oneline::sql_literal(host.as_bytes()));
+    out.extend(lit("host", host.as_bytes())?);
     out.extend_from_slice(b" REQUIRE SUBJECT ");
-    out.extend(oneline::sql_literal(&c.subject.bytes));
+    out.extend(lit("subject", &c.subject.bytes)?);
     out.extend_from_slice(b" AND ISSUER ");
-    out.extend(oneline::sql_literal(&c.issuer.bytes));
+    out.extend(lit("issuer", &c.issuer.bytes)?);
     out.extend_from_slice(b";\n");
     Ok(out)
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use crate::app::inspect::{self, InspectRequest, ItemKind};
 use crate::password::{self, PassSpec, Purpose};
-use crate::pki::oneline::Dialect;
+use crate::pki::oneline::{self, Dialect, SqlMode};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,6 +40,15 @@ pub enum DialectArg {
     Tidb,
 }
 
+/// The sql_mode of the session that will run the `--sql` statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqlModeArg {
+    /// Without NO_BACKSLASH_ESCAPES: quotes written '', backslashes doubled.
+    Default,
+    /// With NO_BACKSLASH_ESCAPES: quotes written '', backslashes as they are.
+    NoBackslashEscapes,
+}
+
 /// Arguments of `dbtls inspect`.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
@@ -64,6 +73,9 @@ pub struct InspectArgs {
     /// The account's host (with --sql).
     #[arg(long, requires = "sql", default_value = "%")]
     pub host: String,
+    /// The sql_mode of the session that runs the --sql output (see `SELECT @@sql_mode`).
+    #[arg(long, value_enum, requires = "sql", default_value = "default")]
+    pub sql_mode: SqlModeArg,
     /// Password of encrypted keys, JKS and PKCS#12 stores (pass:|env:|file:|fd:|stdin).
     #[arg(long, value_name = "SPEC")]
     pub passin: Option<PassSpec>,
@@ -88,6 +100,18 @@ impl InspectArgs {
             DialectArg::Openssl1 => Dialect::Openssl1,
             DialectArg::Tidb => Dialect::Tidb,
         };
+        let sql_mode = match self.sql_mode {
+            SqlModeArg::Default => SqlMode::Default,
+            SqlModeArg::NoBackslashEscapes => SqlMode::NoBackslashEscapes,
+        };
+        let user = self.user.as_deref().unwrap_or_default();
+        if self.sql {
+            // The same for every statement: refuse once, before reading any input.
+            oneline::sql_literal(user.as_bytes(), sql_mode)
+                .map_err(|e| anyhow::anyhow!("--user: the user name {e}"))?;
+            oneline::sql_literal(self.host.as_bytes(), sql_mode)
+                .map_err(|e| anyhow::anyhow!("--host: the host {e}"))?;
+        }
         let req = InspectRequest {
             files: self.files,
             password,
@@ -98,6 +122,7 @@ impl InspectArgs {
         let mut out: Vec<u8> = Vec::new();
         let mut json = Vec::new();
         let mut end_entities = 0;
+        let mut backslash = false;
         let now = time::OffsetDateTime::now_utc();
         let names_used = self.field.is_some() || self.sql;
         for report in &reports {
@@ -126,7 +151,7 @@ impl InspectArgs {
                         continue;
                     }
                     end_entities += 1;
-                    inspect::sql_line(c, self.user.as_deref().unwrap_or_default(), &self.host)
+                    inspect::sql_line(c, user, &self.host, sql_mode)
                 } else if let Some(field) = self.field {
                     inspect::field_line(c, field == Field::Issuer)
                 } else {
@@ -151,7 +176,10 @@ impl InspectArgs {
                     crate::term::warn(&format!("{name}: {w}"));
                 }
                 match line {
-                    Ok(l) => out.extend(l),
+                    Ok(l) => {
+                        backslash |= self.sql && l.contains(&b'\\');
+                        out.extend(l)
+                    }
                     Err(e) => {
                         crate::term::error(&format!("{name}: {e:#}"));
                         failed = true;
@@ -167,8 +195,26 @@ impl InspectArgs {
                 "no end-entity certificate in the input: no ALTER USER statement printed",
             );
         }
+        // A backslash means something else in the other mode: the statement stores another
+        // string there (see `oneline::sql_literal`), so say which mode it was written for.
+        if backslash {
+            crate::term::warn(match sql_mode {
+                SqlMode::Default => {
+                    "the SQL holds backslashes and is for a session in the default sql_mode: if \
+                     the session has NO_BACKSLASH_ESCAPES (see SELECT @@sql_mode), print it with \
+                     --sql-mode no-backslash-escapes"
+                }
+                SqlMode::NoBackslashEscapes => {
+                    "the SQL holds backslashes and is for a session with NO_BACKSLASH_ESCAPES: \
+                     if the session does not have it (see SELECT @@sql_mode), print it with \
+                     --sql-mode default"
+                }
+            });
+        }
         if self.format == Format::Json && !names_used {
-            out = serde_json::to_vec_pretty(&json).context("encoding JSON")?;
+            let text = serde_json::to_string_pretty(&json).context("encoding JSON")?;
+            // serde_json writes C1 and bidi controls raw: escape them as \uXXXX.
+            out = crate::term::escape_json(&text).into_bytes();
             out.push(b'\n');
         }
         let mut stdout = std::io::stdout().lock();
