@@ -136,10 +136,11 @@ pub fn read_option_file(path: &Path, opts: &mut FileOptions, depth: usize) -> Re
     if depth > MAX_INCLUDE_DEPTH {
         bail!("{}: !include nested too deeply", path.display());
     }
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && depth == 0 => return Ok(()),
-        Err(e) => bail!("{}: {}", path.display(), e.to_string().to_lowercase()),
+    // A missing standard option file is skipped, as mysys does; a missing !include is an error.
+    let text = match crate::io::read_if_exists(path)? {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None if depth == 0 => return Ok(()),
+        None => bail!("{}: no such file or directory", path.display()),
     };
     let base = path.parent().unwrap_or(Path::new("."));
     let mut in_group = false;
@@ -150,8 +151,8 @@ pub fn read_option_file(path: &Path, opts: &mut FileOptions, depth: usize) -> Re
         }
         if let Some(inc) = line.strip_prefix("!includedir") {
             let dir = base.join(inc.trim());
-            let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            let mut files: Vec<PathBuf> = match crate::io::list_dir(&dir) {
+                Ok(files) => files,
                 Err(_) => continue, // MySQL ignores a missing !includedir
             };
             files.retain(|p| p.extension().is_some_and(|e| e == "cnf"));
@@ -320,7 +321,7 @@ fn run(args: &[String]) -> Result<()> {
         bail!("Dir path is too long");
     }
     let dir = PathBuf::from(&datadir);
-    if !dir.is_dir() || std::fs::read_dir(&dir).is_err() {
+    if !crate::io::is_listable_dir(&dir) {
         bail!(
             "Failed to access directory pointed by --datadir. Please make sure that directory exists and is accessible by {PROGRAM}. Supplied value : {datadir}"
         );

@@ -4,10 +4,10 @@
 //! - [`cli`]: clap structures that hold only what was typed, each converted once into a typed
 //!   request; [`dropin`] does the same for mysql_ssl_rsa_setup's own options;
 //! - [`app`]: one function per command that reads inputs, calls the core, writes through
-//!   [`store`] and reports;
+//!   [`io`] and reports;
 //! - [`pki`] and [`formats`]: the core (keys, names, profiles, issuance, containers), with no
 //!   clap, no printing and no file I/O;
-//! - [`store`]: the only module that writes files (atomic, exact modes, no silent overwrite).
+//! - [`io`]: the only module that writes files (atomic, exact modes, no silent overwrite).
 //!
 //! Untrusted text (anything read from a certificate) goes through [`term::escape`] before it
 //! reaches a terminal.
@@ -18,10 +18,9 @@ pub mod app;
 pub mod cli;
 pub mod dropin;
 pub mod formats;
-pub mod password;
+pub mod io;
 pub mod pki;
 pub mod render;
-pub mod store;
 pub mod term;
 
 use std::ffi::OsString;

@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use crate::app::key::{Protection, check_specs, key_pem, load_key, private_label};
-use crate::password::PassSpec;
+use crate::io::password::PassSpec;
+use crate::io::{Mode, Transaction};
 use crate::pki::csr;
 use crate::pki::key::{KeyInfo, KeyType, PrivateKey};
 use crate::pki::name::DistinguishedName;
 use crate::pki::san::San;
-use crate::store::{Mode, Transaction};
 
 /// Everything `csr new` needs, already parsed.
 #[derive(Debug, Clone)]

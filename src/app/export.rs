@@ -1,7 +1,7 @@
 //! `dbtls export`: certificates (and a key) as PEM, .p7b, .jks or .p12, and the CA bundle.
 //!
 //! Inputs are read here, ordered by [`crate::pki::chain`], encoded by [`crate::formats`] and
-//! written through [`crate::store`], all files of one run in one transaction.
+//! written through [`crate::io`], all files of one run in one transaction.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,11 +10,11 @@ use anyhow::{Context, Result, bail};
 use sha2::{Digest, Sha256};
 
 use crate::formats::{self, CertEntry, KeyEntry, Store, p7b, p12};
-use crate::password::{self, PassSpec, Password, Purpose};
+use crate::io::password::{self, PassSpec, Password, Purpose};
+use crate::io::{self, Mode, Transaction};
 use crate::pki::chain;
 use crate::pki::key::PrivateKey;
 use crate::pki::keyfile;
-use crate::store::{self, Mode, Transaction};
 
 /// The container to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +103,7 @@ pub struct Outcome {
 
 /// Reads every certificate in a file: PEM (any number of CERTIFICATE blocks), DER, or .p7b.
 pub fn read_certs(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let data = store::read(path)?;
+    let data = io::read(path)?;
     let name = path.display();
     if p7b::is_p7b(&data) {
         return p7b::read(&data).with_context(|| format!("{name}"));
@@ -143,7 +143,7 @@ fn read_all_certs(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>> {
 }
 
 fn read_key(input: &KeyInput) -> Result<PrivateKey> {
-    let data = store::read(&input.path)?;
+    let data = io::read(&input.path)?;
     let name = input.path.display();
     let pw = if keyfile::is_encrypted(&data) {
         Some(password::read(
@@ -336,7 +336,7 @@ pub fn export(req: &ExportRequest) -> Result<Outcome> {
     // Converting a file onto itself would destroy the input (a key in a store's place).
     let mut inputs: Vec<&Path> = req.certs.iter().map(PathBuf::as_path).collect();
     inputs.extend(req.key.as_ref().map(|k| k.path.as_path()));
-    store::check_not_input(&[&req.out], &inputs)?;
+    io::check_not_input(&[&req.out], &inputs)?;
     let mut tx = Transaction::new(req.force);
     tx.stage(&req.out, &bytes, mode)?;
     outcome.written = tx.commit()?;
@@ -437,7 +437,7 @@ pub fn bundle(req: &BundleRequest) -> Result<Outcome> {
     let mut tx = Transaction::new(req.force);
     let inputs: Vec<&Path> = req.cas.iter().map(PathBuf::as_path).collect();
     if is_zip {
-        store::check_not_input(&[&req.out], &inputs)?;
+        io::check_not_input(&[&req.out], &inputs)?;
         // The zip holds the key stores, so it is private like them.
         tx.stage(&req.out, &zip_bytes(&files)?, Mode::Secret)?;
     } else {
@@ -449,7 +449,7 @@ pub fn bundle(req: &BundleRequest) -> Result<Outcome> {
         }
         for (file, bytes, mode) in &files {
             let out = req.out.join(file);
-            store::check_not_input(&[&out], &inputs)?;
+            io::check_not_input(&[&out], &inputs)?;
             tx.stage(&out, bytes, *mode)?;
         }
     }

@@ -16,7 +16,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::formats::{self, jks, p7b, p12};
-use crate::password::Password;
+use crate::io::password::Password;
 use crate::pki::key::KeyInfo;
 use crate::pki::keyfile;
 use crate::pki::oneline::{self, Dialect, Rendered, SqlMode};
@@ -162,7 +162,7 @@ pub fn run(req: &InspectRequest) -> Vec<Result<FileReport>> {
                 }
                 stdin_used = true;
             }
-            let data = crate::store::read(path)?;
+            let data = crate::io::read(path)?;
             inspect_bytes(
                 &path.display().to_string(),
                 &data,

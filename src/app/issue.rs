@@ -7,14 +7,14 @@ use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 use crate::app::key::{Protection, check_specs, key_pem, load_key, private_label};
-use crate::password::PassSpec;
+use crate::io::password::PassSpec;
+use crate::io::{self, Mode, Transaction};
 use crate::pki::cert::{self, CertSpec, Certificate, Issuer, Signer, Validity};
 use crate::pki::csr;
 use crate::pki::key::{KeyType, PrivateKey};
 use crate::pki::name::DistinguishedName;
 use crate::pki::profile::Profile;
 use crate::pki::san::San;
-use crate::store::{self, Mode, Transaction};
 
 /// Where the subject's key comes from.
 #[derive(Debug, Clone)]
@@ -119,7 +119,7 @@ pub struct IssueOutcome {
 
 /// Reads every certificate in a PEM (or single DER) file.
 pub fn read_certs(path: &Path) -> Result<Vec<Certificate>> {
-    let data = store::read(path)?;
+    let data = io::read(path)?;
     let looks_pem = data.windows(11).any(|w| w == b"-----BEGIN ");
     let ders: Vec<Vec<u8>> = if looks_pem {
         pem::parse_many(&data)
@@ -250,7 +250,7 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
         KeySource::File { path, .. } | KeySource::Csr(path) => inputs.push(path),
         KeySource::Generate(_) => {}
     }
-    store::check_not_input(&outputs, &inputs)?;
+    io::check_not_input(&outputs, &inputs)?;
     tx.check_outputs(&outputs)?;
 
     // The issuer first: a wrong CA or password should fail before a key is generated.
@@ -284,7 +284,7 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
             (Some(key), spki, None)
         }
         KeySource::Csr(path) => {
-            let data = store::read(path)?;
+            let data = io::read(path)?;
             let parsed = csr::parse(&data).with_context(|| path.display().to_string())?;
             for i in &parsed.ignored {
                 warnings.push(format!("{}: ignored {i}", path.display()));

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use zeroize::Zeroizing;
 
-use crate::password::{self, PassSpec, Password, Purpose};
+use crate::io::password::{self, PassSpec, Password, Purpose};
+use crate::io::{self, Mode, Transaction};
 use crate::pki::key::{KeyInfo, KeyType, PrivateKey};
 use crate::pki::keyfile::{self, Kdf};
-use crate::store::{self, Mode, Transaction};
 
 /// How a written private key is protected.
 #[derive(Debug, Clone, Default)]
@@ -46,7 +46,7 @@ pub fn key_pem(
 /// Reads a private key file in any supported encoding, asking for its password (from `passin`,
 /// else a prompt) only when it is encrypted. Errors name the file.
 pub fn load_key(path: &Path, passin: Option<&PassSpec>) -> Result<PrivateKey> {
-    let data = Zeroizing::new(store::read(path)?);
+    let data = Zeroizing::new(io::read(path)?);
     let password = if keyfile::is_encrypted(&data) {
         Some(password::read(
             passin,
@@ -219,7 +219,7 @@ pub fn run(req: &KeyRequest) -> Result<KeyOutcome> {
         } => {
             // Unlike encrypt/decrypt, writing in place would replace the private key with its
             // public half: refused even with --force, and before the "use --force" advice.
-            store::check_not_input(&[out], &[input])?;
+            io::check_not_input(&[out], &[input])?;
             let tx = Transaction::new(*force);
             tx.check_writable(out)?;
             let key = load_key(input, passin.as_ref())?;

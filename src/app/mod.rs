@@ -1,4 +1,4 @@
-//! One module per command: read inputs, call the core, write through [`crate::store`].
+//! One module per command: read inputs, call the core, write through [`crate::io`].
 
 pub mod config;
 pub mod csr;

@@ -15,12 +15,12 @@ use std::thread;
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
+use crate::io::{self, Mode, Owner, Transaction};
 use crate::pki::cert::{self, CertSpec, Issuer, Signer, Validity};
 use crate::pki::key::{KeyType, PrivateKey};
 use crate::pki::name::DistinguishedName;
 use crate::pki::profile::Profile;
 use crate::pki::san::San;
-use crate::store::{self, Mode, Owner, Transaction};
 
 /// The suffix mysql_ssl_rsa_setup used by default was the server version; ours is dbtls's.
 pub const DEFAULT_SUFFIX: &str = env!("CARGO_PKG_VERSION");
@@ -46,7 +46,7 @@ pub struct SetupRequest {
     /// Regenerate all eight files even when some exist.
     pub force: bool,
     /// Encrypt ca-key.pem (and with `encrypt_client_key` client-key.pem) with this password.
-    pub passout: Option<crate::password::Password>,
+    pub passout: Option<crate::io::password::Password>,
     /// Also encrypt client-key.pem.
     pub encrypt_client_key: bool,
 }
@@ -206,10 +206,7 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
     let dir = &req.datadir;
     let mut tx = Transaction::new(req.force);
     tx.ensure_dir(dir)?;
-    outcome.datadir = std::fs::canonicalize(dir).map_err(|e| store::Error {
-        path: dir.clone(),
-        reason: e.to_string().to_lowercase(),
-    })?;
+    outcome.datadir = io::canonicalize(dir)?;
     outcome.notes.push(format!(
         "Destination directory: {}",
         outcome.datadir.display()
@@ -221,7 +218,7 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
         names
             .iter()
             .copied()
-            .filter(|n| store::exists(&p(n)))
+            .filter(|n| io::exists(&p(n)))
             .collect::<Vec<_>>()
     };
     let certs_present = present(&["ca.pem", "server-cert.pem", "server-key.pem"]);
@@ -385,7 +382,7 @@ fn handle_stale(
     let present: Vec<(&str, bool)> = STALE
         .into_iter()
         // A directory under one of these names is left to stage_replacing's "is a directory".
-        .filter(|(n, _)| std::fs::symlink_metadata(dir.join(n)).is_ok_and(|m| !m.is_dir()))
+        .filter(|(n, _)| io::is_non_dir(&dir.join(n)))
         .collect();
     match stale {
         Stale::Refuse => {
@@ -399,7 +396,7 @@ fn handle_stale(
                     [] => "move it away or pass --force".to_string(),
                     _ => format!("{} too; move them away or pass --force", rest.join(", ")),
                 };
-                return Err(store::Error {
+                return Err(io::Error {
                     path: outcome.datadir.join(first),
                     reason: format!(
                         "exists without ca.pem; refusing to replace a private key ({hint})"
@@ -448,7 +445,7 @@ fn purpose(name: &str) -> &'static str {
 /// The key as PEM: `ENCRYPTED PRIVATE KEY` when a password is given, else plain PKCS#8.
 fn encrypt_if(
     key: &PrivateKey,
-    password: Option<&crate::password::Password>,
+    password: Option<&crate::io::password::Password>,
 ) -> Result<zeroize::Zeroizing<String>> {
     match password {
         None => Ok(key.to_pem()),

@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use crate::app::csr::{self, CsrRequest};
 use crate::cli::key::PassoutArgs;
-use crate::password::PassSpec;
+use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 use crate::pki::san::San;
 

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::app::export::{self, BundleRequest, ExportRequest, Format, KeyInput, Outcome};
-use crate::password::PassSpec;
+use crate::io::password::PassSpec;
 
 /// Arguments of `dbtls export`.
 #[derive(Debug, clap::Args)]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 
 use crate::app::inspect::{self, InspectRequest, ItemKind};
-use crate::password::{self, PassSpec, Purpose};
+use crate::io::password::{self, PassSpec, Purpose};
 use crate::pki::oneline::{self, Dialect, SqlMode};
 
 /// Output format.

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::app::issue::{self, CaFiles, IssueRequest, KeySource, Lifetime};
 use crate::cli::key::PassoutArgs;
-use crate::password::PassSpec;
+use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 use crate::pki::profile::Profile;
 use crate::pki::san::San;

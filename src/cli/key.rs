@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
 
 use crate::app::key::{self, KeyRequest, Protection};
-use crate::password::PassSpec;
+use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 use crate::pki::keyfile::Kdf;
 

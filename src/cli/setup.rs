@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use crate::app::setup::{self, SetupRequest};
-use crate::password::{self, PassSpec, Purpose};
+use crate::io::password::{self, PassSpec, Purpose};
 use crate::pki::key::KeyType;
 use crate::pki::san::San;
 

@@ -2,7 +2,7 @@
 //!
 //! Nothing in here parses command lines, prints, or touches the file system: functions take
 //! bytes and typed requests and return bytes and typed results. The CLI layer converts what was
-//! typed into these requests; [`crate::store`] writes what comes back.
+//! typed into these requests; [`crate::io`] writes what comes back.
 
 pub mod cert;
 pub mod chain;

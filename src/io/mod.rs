@@ -1,4 +1,4 @@
-//! The one module that writes files (and reads the ones users name).
+//! The one module that touches the file system: every read, every write, and passwords.
 //!
 //! Every write goes through a [`Transaction`]:
 //! - each file is first written to a temporary file in its destination directory, created with
@@ -20,6 +20,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
+
+pub mod password;
 
 /// The largest input file read (certificates, keys, stores); anything bigger is not one of ours.
 pub const MAX_INPUT: u64 = 16 * 1024 * 1024;
@@ -557,6 +559,46 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
         });
     }
     Ok(buf)
+}
+
+/// Reads a file that may be missing: `Ok(None)` when it does not exist (an optional option
+/// file, say), any other failure an error naming it.
+pub fn read_if_exists(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+    match read(path) {
+        Ok(data) => Ok(Some(data)),
+        Err(_) if fs::symlink_metadata(path).is_err() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The entries of a directory, unsorted; an unreadable or missing directory is an error.
+pub fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, &e))?
+        .map(|entry| entry.map(|e| e.path()).map_err(|e| Error::io(dir, &e)))
+        .collect()
+}
+
+/// Whether `dir` is a directory this process can list.
+pub fn is_listable_dir(dir: &Path) -> bool {
+    dir.is_dir() && fs::read_dir(dir).is_ok()
+}
+
+/// `path` made absolute with symlinks resolved; an error naming it when it does not exist.
+pub fn canonicalize(path: &Path) -> Result<PathBuf, Error> {
+    fs::canonicalize(path).map_err(|e| Error::io(path, &e))
+}
+
+/// `dir` made absolute, resolving symlinks when it exists (servers resolve relative paths
+/// against their own datadir, so snippets must carry absolute ones).
+pub fn absolute(dir: &Path) -> PathBuf {
+    fs::canonicalize(dir)
+        .unwrap_or_else(|_| std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf()))
+}
+
+/// Whether something other than a directory (a file or any symlink) is at `path`.
+pub fn is_non_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
 }
 
 /// Whether anything (file, directory, dangling link) exists at `path`.

@@ -167,7 +167,7 @@ pub fn read(spec: Option<&PassSpec>, purpose: Purpose, label: &str) -> Result<Pa
             Err(_) => bail!("password environment variable {var} is not set"),
         },
         Some(PassSpec::File(path)) => {
-            let file = std::fs::File::open(path).map_err(|e| crate::store::Error {
+            let file = std::fs::File::open(path).map_err(|e| crate::io::Error {
                 path: path.clone(),
                 reason: e.to_string().to_lowercase(),
             })?;
