@@ -130,7 +130,6 @@ impl Certificate {
 /// A CA that can sign: its certificate and its key, checked to belong together.
 #[derive(Debug)]
 pub struct Issuer {
-    cert: Certificate,
     subject_der: Vec<u8>,
     key: PrivateKey,
     key_id: Vec<u8>,
@@ -194,23 +193,7 @@ impl Issuer {
             key_id,
             not_after,
             key,
-            cert,
         })
-    }
-
-    /// The CA certificate.
-    pub fn certificate(&self) -> &Certificate {
-        &self.cert
-    }
-
-    /// When the CA expires.
-    pub fn not_after(&self) -> OffsetDateTime {
-        self.not_after
-    }
-
-    /// The CA's basicConstraints pathLenConstraint.
-    pub fn path_len(&self) -> Option<u32> {
-        self.path_len
     }
 }
 
