@@ -22,7 +22,7 @@ mod path;
 mod read;
 mod transaction;
 
-pub use path::{
+pub use self::path::{
     absolute, canonicalize, check_not_input, exists, is_listable_dir, is_non_dir, same_file,
 };
 pub use read::{list_dir, read, read_if_exists};
@@ -37,15 +37,58 @@ pub const MAX_INPUT: u64 = 16 * 1024 * 1024;
 pub struct Error {
     /// The file or directory.
     pub path: PathBuf,
-    /// Why, in a few lowercase words.
-    pub reason: String,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// Why a file operation failed, in a few lowercase words. No flag names: a caller that knows
+/// how to get past a refusal (e.g. `--force` for [`Reason::Exists`]) adds that advice.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Reason {
+    /// An output exists and the transaction may not replace it.
+    #[error("already exists")]
+    Exists,
+    /// A file was expected and a directory is there.
+    #[error("is a directory")]
+    IsDirectory,
+    /// One output named twice (by path, symlink or hard link).
+    #[error("same file as {} (named twice as an output)", other.display())]
+    NamedTwice {
+        /// The output it collides with.
+        other: PathBuf,
+    },
+    /// The operating system's reason, or a caller's own.
+    #[error("{0}")]
+    Other(String),
+    /// An output that is one of the command's inputs.
+    #[error("same file as the input {}; refusing to overwrite an input", input.display())]
+    SameAsInput {
+        /// The input.
+        input: PathBuf,
+    },
+    /// An input over [`MAX_INPUT`].
+    #[error("larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+}
+
+impl From<String> for Reason {
+    fn from(text: String) -> Reason {
+        Reason::Other(text)
+    }
 }
 
 impl Error {
+    /// The error for `err` on `path`, with the OS message reduced to its words.
     fn io(path: &Path, err: &io::Error) -> Error {
         let reason = match err.kind() {
             io::ErrorKind::NotFound => "no such file or directory".to_string(),
             io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            // A race: the file appeared after the check (persist_noclobber). Not Reason::Exists,
+            // which is the transaction's own refusal.
             io::ErrorKind::AlreadyExists => "already exists".to_string(),
             _ => {
                 // io::Error's Display ends with " (os error N)"; keep only the words.
@@ -58,7 +101,7 @@ impl Error {
         };
         Error {
             path: path.to_path_buf(),
-            reason,
+            reason: Reason::Other(reason),
         }
     }
 }

@@ -4,7 +4,7 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::Error;
+use super::{Error, Reason};
 
 /// What makes two paths the same file.
 #[derive(Debug, Clone)]
@@ -101,10 +101,9 @@ pub fn check_not_input(outputs: &[&Path], inputs: &[&Path]) -> Result<(), Error>
             if same_file(out, input) {
                 return Err(Error {
                     path: out.to_path_buf(),
-                    reason: format!(
-                        "same file as the input {}; refusing to overwrite an input",
-                        input.display()
-                    ),
+                    reason: Reason::SameAsInput {
+                        input: input.to_path_buf(),
+                    },
                 });
             }
         }

@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use super::{Error, MAX_INPUT};
+use super::{Error, MAX_INPUT, Reason};
 
 /// Reads a whole input file (`-` = standard input), refusing anything over [`MAX_INPUT`].
 pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
@@ -16,7 +16,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
         if meta.is_dir() {
             return Err(Error {
                 path: path.to_path_buf(),
-                reason: "is a directory".into(),
+                reason: Reason::IsDirectory,
             });
         }
         File::open(path).and_then(|f| f.take(MAX_INPUT + 1).read_to_end(&mut buf))
@@ -25,7 +25,7 @@ pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
     if buf.len() as u64 > MAX_INPUT {
         return Err(Error {
             path: path.to_path_buf(),
-            reason: format!("larger than {MAX_INPUT} bytes"),
+            reason: Reason::TooLarge { limit: MAX_INPUT },
         });
     }
     Ok(buf)

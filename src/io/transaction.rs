@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 use super::path::FileId;
-use super::{Error, Mode, Owner, exists};
+use super::{Error, Mode, Owner, Reason, exists};
 
 struct Staged {
     path: PathBuf,
@@ -81,11 +81,11 @@ impl Transaction {
         match fs::symlink_metadata(path) {
             Ok(meta) if meta.is_dir() => Err(Error {
                 path: path.to_path_buf(),
-                reason: "is a directory".into(),
+                reason: Reason::IsDirectory,
             }),
             Ok(_) if !self.force => Err(Error {
                 path: path.to_path_buf(),
-                reason: "already exists (use --force to replace it)".into(),
+                reason: Reason::Exists,
             }),
             _ => Ok(()),
         }
@@ -121,7 +121,7 @@ impl Transaction {
             Ok(meta) if meta.is_dir() => {
                 return Err(Error {
                     path: path.to_path_buf(),
-                    reason: "is a directory".into(),
+                    reason: Reason::IsDirectory,
                 });
             }
             Ok(_) => {}
@@ -169,7 +169,7 @@ impl Transaction {
         } else if path.is_dir() {
             return Err(Error {
                 path: path.to_path_buf(),
-                reason: "is a directory".into(),
+                reason: Reason::IsDirectory,
             });
         }
         let dir = match path.parent() {
@@ -348,10 +348,9 @@ fn rollback(done: &[Done]) {
 fn twice(path: &Path, other: &Path) -> Error {
     Error {
         path: path.to_path_buf(),
-        reason: format!(
-            "same file as {} (named twice as an output)",
-            other.display()
-        ),
+        reason: Reason::NamedTwice {
+            other: other.to_path_buf(),
+        },
     }
 }
 
