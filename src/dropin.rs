@@ -267,7 +267,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     match run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            log("ERROR", &format!("{e:#}").replace('\n', " "));
+            log(
+                "ERROR",
+                &format!("{e:#}{}", crate::app::advice(&e)).replace('\n', " "),
+            );
             ExitCode::from(1)
         }
     }

@@ -53,7 +53,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Ok(code) => code,
         Err(e) if term::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            term::error(&format!("{e:#}"));
+            term::error(&format!("{e:#}{}", app::advice(&e)));
             ExitCode::from(1)
         }
     }

@@ -303,10 +303,10 @@ pub fn export(req: &ExportRequest) -> Result<Outcome> {
             let pw = store_password(req.passout.as_ref(), req.format.name())?;
             let bytes = match req.format {
                 Format::P12 { legacy: true } => {
-                    p12::write(&store, pw.as_bytes(), p12::Profile::Legacy)?
+                    p12::write(&store, pw.as_bytes(), p12::P12Encryption::Legacy)?
                 }
                 Format::P12 { legacy: false } => {
-                    p12::write(&store, pw.as_bytes(), p12::Profile::Modern)?
+                    p12::write(&store, pw.as_bytes(), p12::P12Encryption::Modern)?
                 }
                 _ => formats::jks::write(&store, pw.as_bytes())?,
             };
@@ -421,7 +421,7 @@ pub fn bundle(req: &BundleRequest) -> Result<Outcome> {
         ),
         (
             format!("{name}.p12"),
-            p12::write(&store, pw.as_bytes(), p12::Profile::Modern)?,
+            p12::write(&store, pw.as_bytes(), p12::P12Encryption::Modern)?,
             Mode::Secret,
         ),
         (

@@ -400,7 +400,8 @@ fn handle_stale(
                     path: outcome.datadir.join(first),
                     reason: format!(
                         "exists without ca.pem; refusing to replace a private key ({hint})"
-                    ),
+                    )
+                    .into(),
                 }
                 .into());
             }

@@ -1,13 +1,13 @@
 //! PKCS#12 (.p12/.pfx) reader and writer, RFC 7292, through the `p12-keystore` crate.
 //!
-//! Two write profiles:
-//! - [`Profile::Modern`] (default): key and certificate bags encrypted with PBES2
+//! Two encryptions ([`P12Encryption`]):
+//! - [`P12Encryption::Modern`] (default): key and certificate bags encrypted with PBES2
 //!   (PBKDF2-HMAC-SHA256, [`MODERN_ITERATIONS`] = 600,000 iterations, AES-256-CBC; RFC 8018),
 //!   integrity by HMAC-SHA256 with the PKCS#12 KDF at 600,000 iterations (RFC 7292 App. B).
 //!   600,000 is OWASP's 2023 figure for PBKDF2-HMAC-SHA256; Java 17 (which caps at 5,000,000)
 //!   and OpenSSL 3 read it, and p12-keystore caps imports at 1,000,000. Writing one takes a few
 //!   hundred milliseconds, once.
-//! - [`Profile::Legacy`]: pbeWithSHAAnd3-KeyTripleDES-CBC for keys and certificates, HMAC-SHA1
+//! - [`P12Encryption::Legacy`]: pbeWithSHAAnd3-KeyTripleDES-CBC for keys and certificates, HMAC-SHA1
 //!   MAC, [`LEGACY_ITERATIONS`] = 2048 iterations (OpenSSL 1.x's defaults), for JREs before
 //!   8u301/11.0.12 and old Windows. OpenSSL 3 reads it without `-legacy` (3DES is in its
 //!   default provider; only RC2-40 needs `-legacy`).
@@ -32,7 +32,7 @@ pub const LEGACY_ITERATIONS: u32 = 2048;
 
 /// How a PKCS#12 file is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Profile {
+pub enum P12Encryption {
     /// PBES2/PBKDF2-HMAC-SHA256/AES-256-CBC + HMAC-SHA256 MAC, 600,000 iterations.
     #[default]
     Modern,
@@ -50,10 +50,10 @@ fn cert(der: &[u8]) -> Result<Certificate, Error> {
         .map_err(|e| Error::Unsupported(format!("PKCS#12: malformed certificate: {e}")))
 }
 
-/// Writes `store` as PKCS#12 protected by `password` with the given profile.
+/// Writes `store` as PKCS#12 protected by `password` with the given encryption.
 ///
 /// Each key's localKeyId is the SHA-1 of its leaf certificate, as OpenSSL sets it.
-pub fn write(store: &Store, password: &[u8], profile: Profile) -> Result<Vec<u8>, Error> {
+pub fn write(store: &Store, password: &[u8], encryption: P12Encryption) -> Result<Vec<u8>, Error> {
     if !store.locked_keys.is_empty() {
         return Err(Error::Unsupported(
             "PKCS#12: a key entry without its key cannot be written".into(),
@@ -98,13 +98,13 @@ pub fn write(store: &Store, password: &[u8], profile: Profile) -> Result<Vec<u8>
         unique(&c.alias)?;
         ks.add_entry(&c.alias, KeyStoreEntry::Certificate(cert(&c.der)?));
     }
-    let (enc, mac, iterations) = match profile {
-        Profile::Modern => (
+    let (enc, mac, iterations) = match encryption {
+        P12Encryption::Modern => (
             EncryptionAlgorithm::PbeWithHmacSha256AndAes256,
             MacAlgorithm::HmacSha256,
             MODERN_ITERATIONS,
         ),
-        Profile::Legacy => (
+        P12Encryption::Legacy => (
             EncryptionAlgorithm::PbeWithShaAnd3KeyTripleDesCbc,
             MacAlgorithm::HmacSha1,
             LEGACY_ITERATIONS,
@@ -117,17 +117,6 @@ pub fn write(store: &Store, password: &[u8], profile: Profile) -> Result<Vec<u8>
         .mac_iterations(iterations)
         .write()
         .map_err(|e| Error::Unsupported(format!("PKCS#12: writing failed: {e}")))
-}
-
-/// Whether `data` looks like a PKCS#12 PFX (a SEQUENCE starting with INTEGER 3).
-pub fn is_p12(data: &[u8]) -> bool {
-    use der::{Decode, Reader, Tagged};
-    // PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }
-    der::AnyRef::from_der(data).is_ok_and(|seq| {
-        seq.tag() == der::Tag::Sequence
-            && der::SliceReader::new(seq.value())
-                .is_ok_and(|mut r| r.decode::<u8>().is_ok_and(|v| v == 3))
-    })
 }
 
 /// Reads a PKCS#12 file with its password, checking the MAC.
@@ -232,9 +221,8 @@ mod tests {
             }],
             ..Store::default()
         };
-        for profile in [Profile::Legacy, Profile::Modern] {
-            let bytes = write(&store, b"s3cret", profile).unwrap();
-            assert!(is_p12(&bytes));
+        for encryption in [P12Encryption::Legacy, P12Encryption::Modern] {
+            let bytes = write(&store, b"s3cret", encryption).unwrap();
             let back = read(&bytes, b"s3cret").unwrap();
             assert_eq!(back.keys.len(), 1);
             assert_eq!(back.keys[0].alias, "client");
@@ -254,7 +242,7 @@ mod tests {
                 .collect(),
             ..Store::default()
         };
-        let back = read(&write(&trust, b"pw", Profile::Legacy).unwrap(), b"pw").unwrap();
+        let back = read(&write(&trust, b"pw", P12Encryption::Legacy).unwrap(), b"pw").unwrap();
         let mut got: Vec<_> = back.certs.iter().map(|c| c.der.clone()).collect();
         let mut want = chain.clone();
         got.sort();

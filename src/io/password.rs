@@ -137,6 +137,17 @@ impl clap::builder::ValueParserFactory for PassSpec {
     }
 }
 
+/// No password source was given and there is no terminal to prompt on: an error rather than a
+/// hang. The caller names the option that gives one (see [`crate::app::advice`]).
+#[derive(Debug, thiserror::Error)]
+#[error("{label}: a password is needed and there is no terminal to ask on")]
+pub struct NoTerminal {
+    /// What the password is for.
+    pub label: String,
+    /// Whether it opens an input or protects a new output.
+    pub purpose: Purpose,
+}
+
 /// Whether a password opens something or protects something new (only new ones are
 /// confirmed and must not be empty).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +180,7 @@ pub fn read(spec: Option<&PassSpec>, purpose: Purpose, label: &str) -> Result<Pa
         Some(PassSpec::File(path)) => {
             let file = std::fs::File::open(path).map_err(|e| crate::io::Error {
                 path: path.clone(),
-                reason: e.to_string().to_lowercase(),
+                reason: e.to_string().to_lowercase().into(),
             })?;
             first_line(file, &path.display().to_string())?
         }
@@ -193,14 +204,11 @@ pub fn read(spec: Option<&PassSpec>, purpose: Purpose, label: &str) -> Result<Pa
 fn prompt(purpose: Purpose, label: &str) -> Result<Password> {
     let has_tty = std::io::stdin().is_terminal() || std::io::stderr().is_terminal();
     if !has_tty || std::fs::File::open("/dev/tty").is_err() {
-        let flag = if purpose == Purpose::New {
-            "--passout"
-        } else {
-            "--passin"
-        };
-        bail!(
-            "{label}: a password is needed and there is no terminal to ask on (give {flag} pass:|env:|file:|fd:|stdin)"
-        );
+        return Err(NoTerminal {
+            label: label.to_string(),
+            purpose,
+        }
+        .into());
     }
     let first = Password::new(
         rpassword::prompt_password(format!("{label}: "))

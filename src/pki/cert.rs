@@ -20,11 +20,11 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::Error;
 use super::key::PrivateKey;
 use super::name::tlv;
 use super::profile::{ExtensionInputs, Profile};
 use super::san::San;
+use super::{CertError, Error, IssuerError, KeyError};
 
 /// How far not-before is set in the past, so that a peer whose clock is a little behind still
 /// accepts a certificate made a moment ago (cfssl uses 5 minutes, certstrap 10).
@@ -54,9 +54,7 @@ impl Validity {
         not_after: OffsetDateTime,
     ) -> Result<Validity, Error> {
         if not_after <= not_before {
-            return Err(Error::Cert(
-                "not-after must be later than not-before".into(),
-            ));
+            return Err(CertError::InvertedValidity.into());
         }
         Ok(Validity {
             not_before: truncate(not_before),
@@ -71,15 +69,21 @@ fn truncate(t: OffsetDateTime) -> OffsetDateTime {
 
 fn x509_time(t: OffsetDateTime) -> Result<Time, Error> {
     // UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5): x509-cert chooses.
-    Time::try_from(SystemTime::from(t))
-        .map_err(|e| Error::Cert(format!("time {t} cannot be encoded: {e}")))
+    Time::try_from(SystemTime::from(t)).map_err(|e| {
+        CertError::Time {
+            time: t.to_string(),
+            detail: e.to_string(),
+        }
+        .into()
+    })
 }
 
 /// A random positive 128-bit serial number (126 bits of entropy, always 16 bytes long).
 pub fn random_serial() -> Result<[u8; 16], Error> {
     let mut serial = [0u8; 16];
-    getrandom::fill(&mut serial)
-        .map_err(|e| Error::Cert(format!("no randomness for a serial: {e}")))?;
+    getrandom::fill(&mut serial).map_err(|e| CertError::NoRandomness {
+        detail: e.to_string(),
+    })?;
     // Clear the sign bit (positive, RFC 5280 §4.1.2.2) and set the next one so the DER
     // INTEGER is always 16 bytes without a leading zero byte.
     serial[0] = (serial[0] & 0x7F) | 0x40;
@@ -89,8 +93,11 @@ pub fn random_serial() -> Result<[u8; 16], Error> {
 /// Key identifier per RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING
 /// value, the same value OpenSSL computes, so our AKIDs match OpenSSL-made CAs and vice versa.
 pub fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>, Error> {
-    let spki = SubjectPublicKeyInfoOwned::from_der(spki_der)
-        .map_err(|e| Error::Key(format!("malformed public key: {e}")))?;
+    let spki = SubjectPublicKeyInfoOwned::from_der(spki_der).map_err(|e| {
+        KeyError::MalformedPublicKey {
+            detail: e.to_string(),
+        }
+    })?;
     Ok(Sha1::digest(spki.subject_public_key.raw_bytes()).to_vec())
 }
 
@@ -123,7 +130,6 @@ impl Certificate {
 /// A CA that can sign: its certificate and its key, checked to belong together.
 #[derive(Debug)]
 pub struct Issuer {
-    cert: Certificate,
     subject_der: Vec<u8>,
     key: PrivateKey,
     key_id: Vec<u8>,
@@ -134,35 +140,34 @@ pub struct Issuer {
 impl Issuer {
     /// Checks that `cert` is a CA allowed to sign certificates and that `key` is its key.
     pub fn new(cert: Certificate, key: PrivateKey) -> Result<Issuer, Error> {
-        let (_, parsed) = X509Certificate::from_der(cert.der())
-            .map_err(|e| Error::Issuer(format!("the CA certificate is malformed: {e}")))?;
-        let bc = parsed.basic_constraints().map_err(|e| {
-            Error::Issuer(format!(
-                "the CA certificate has a malformed basicConstraints: {e}"
-            ))
+        let (_, parsed) = X509Certificate::from_der(cert.der()).map_err(|e| {
+            IssuerError::MalformedCertificate {
+                detail: e.to_string(),
+            }
         })?;
+        let bc =
+            parsed
+                .basic_constraints()
+                .map_err(|e| IssuerError::MalformedBasicConstraints {
+                    detail: e.to_string(),
+                })?;
         let Some(bc) = bc.filter(|bc| bc.value.ca) else {
-            return Err(Error::Issuer(
-                "the CA certificate is not a CA (basicConstraints CA:TRUE is missing)".into(),
-            ));
+            return Err(IssuerError::NotCa.into());
         };
         match parsed.key_usage() {
             Ok(Some(ku)) if !ku.value.key_cert_sign() => {
-                return Err(Error::Issuer(
-                    "the CA certificate's keyUsage does not allow keyCertSign".into(),
-                ));
+                return Err(IssuerError::NoKeyCertSign.into());
             }
             Err(e) => {
-                return Err(Error::Issuer(format!(
-                    "the CA certificate has a malformed keyUsage: {e}"
-                )));
+                return Err(IssuerError::MalformedKeyUsage {
+                    detail: e.to_string(),
+                }
+                .into());
             }
             _ => {}
         }
         if parsed.public_key().raw != key.public_key_der().as_slice() {
-            return Err(Error::Issuer(
-                "the CA key does not belong to the CA certificate".into(),
-            ));
+            return Err(IssuerError::KeyMismatch.into());
         }
         let key_id = match parsed
             .extensions()
@@ -179,10 +184,8 @@ impl Issuer {
         let not_after = OffsetDateTime::from_unix_timestamp(
             parsed.validity().not_after.timestamp(),
         )
-        .map_err(|e| {
-            Error::Issuer(format!(
-                "the CA certificate's not-after is out of range: {e}"
-            ))
+        .map_err(|e| IssuerError::NotAfterOutOfRange {
+            detail: e.to_string(),
         })?;
         Ok(Issuer {
             subject_der: parsed.subject().as_raw().to_vec(),
@@ -190,23 +193,7 @@ impl Issuer {
             key_id,
             not_after,
             key,
-            cert,
         })
-    }
-
-    /// The CA certificate.
-    pub fn certificate(&self) -> &Certificate {
-        &self.cert
-    }
-
-    /// When the CA expires.
-    pub fn not_after(&self) -> OffsetDateTime {
-        self.not_after
-    }
-
-    /// The CA's basicConstraints pathLenConstraint.
-    pub fn path_len(&self) -> Option<u32> {
-        self.path_len
     }
 }
 
@@ -257,17 +244,13 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
     let (key, issuer_der, authority_key_id) = match signer {
         Signer::SelfSigned(key) => {
             if key.public_key_der() != spec.public_key_der {
-                return Err(Error::Cert(
-                    "a self-signed certificate must be signed with its own key".into(),
-                ));
+                return Err(CertError::SelfSignedWithOtherKey.into());
             }
             (key, spec.subject_der.clone(), None)
         }
         Signer::Ca(ca) => {
             if spec.profile.is_ca() && ca.path_len == Some(0) {
-                return Err(Error::Issuer(
-                    "the CA's path length (0) does not allow another CA below it".into(),
-                ));
+                return Err(IssuerError::PathLenZero.into());
             }
             if let (
                 Some(limit),
@@ -277,10 +260,7 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
             ) = (ca.path_len, spec.profile)
                 && u32::from(own) >= limit
             {
-                return Err(Error::Issuer(format!(
-                    "the CA's path length ({limit}) allows at most {} below this intermediate",
-                    limit - 1
-                )));
+                return Err(IssuerError::PathLenTooLong { limit }.into());
             }
             if validity.not_after > ca.not_after {
                 warnings.push(format!(
@@ -289,9 +269,7 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
                 ));
                 validity.not_after = ca.not_after;
                 if validity.not_after <= validity.not_before {
-                    return Err(Error::Issuer(
-                        "the CA has expired: it cannot sign a valid certificate".into(),
-                    ));
+                    return Err(IssuerError::Expired.into());
                 }
             }
             (&ca.key, ca.subject_der.clone(), Some(ca.key_id.as_slice()))
@@ -299,16 +277,19 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
     };
 
     let inputs = ExtensionInputs {
-        rsa_key: crate::pki::key::KeyInfo::from_spki_der(&spec.public_key_der)?.kind == "RSA",
+        rsa_key: crate::pki::key::KeyInfo::spki_is_rsa(&spec.public_key_der)?,
         subject_key_id: &subject_key_id,
         authority_key_id,
         sans: &spec.sans,
     };
     let signature = signature_algorithm(key)?;
-    let der_err = |what: &str, e: der::Error| Error::Cert(format!("{what}: {e}"));
+    let der_err = |step: &'static str, e: der::Error| CertError::Encoding {
+        step,
+        detail: e.to_string(),
+    };
     // TBSCertificate (RFC 5280 §4.1). Issuer and subject go in as raw DER so that they are
     // byte-identical to the CA's subject and to the requested name.
-    let enc = |what: &str, r: der::Result<Vec<u8>>| r.map_err(|e| der_err(what, e));
+    let enc = |step: &'static str, r: der::Result<Vec<u8>>| r.map_err(|e| der_err(step, e));
     let serial = enc(
         "serial number",
         SerialNumber::<x509_cert::certificate::Rfc5280>::new(&spec.serial).and_then(|s| s.to_der()),
@@ -352,23 +333,31 @@ pub(crate) fn sign_structure(
     signature: &AlgorithmIdentifierOwned,
 ) -> Result<Vec<u8>, Error> {
     use rcgen::SigningKey;
-    let sig = key
-        .pair()
-        .sign(body)
-        .map_err(|e| Error::Cert(format!("signing failed: {e}")))?;
-    let alg = signature
-        .to_der()
-        .map_err(|e| Error::Cert(format!("encoding the algorithm: {e}")))?;
+    let sig = key.pair().sign(body).map_err(|e| CertError::Signing {
+        detail: e.to_string(),
+    })?;
+    let alg = signature.to_der().map_err(|e| CertError::Encoding {
+        step: "encoding the algorithm",
+        detail: e.to_string(),
+    })?;
     let bits = BitString::from_bytes(&sig)
         .and_then(|b| b.to_der())
-        .map_err(|e| Error::Cert(format!("encoding the signature: {e}")))?;
+        .map_err(|e| CertError::Encoding {
+            step: "encoding the signature",
+            detail: e.to_string(),
+        })?;
     Ok(tlv(0x30, &[body, &alg, &bits].concat()))
 }
 
 /// The AlgorithmIdentifier a key signs with: SHA-256 for RSA and P-256, SHA-384 for P-384
 /// (RFC 5480 §4), and Ed25519 without parameters (RFC 8410 §3).
 pub(crate) fn signature_algorithm(key: &PrivateKey) -> Result<AlgorithmIdentifierOwned, Error> {
-    let oid = |s: &str| ObjectIdentifier::new(s).map_err(|e| Error::Cert(format!("oid {s}: {e}")));
+    let oid = |oid: &'static str| {
+        ObjectIdentifier::new(oid).map_err(|e| CertError::Oid {
+            oid,
+            detail: e.to_string(),
+        })
+    };
     let alg = key.algorithm();
     if alg == &rcgen::PKCS_RSA_SHA256 {
         // sha256WithRSAEncryption with an explicit NULL parameter (RFC 4055 §5).
@@ -392,7 +381,7 @@ pub(crate) fn signature_algorithm(key: &PrivateKey) -> Result<AlgorithmIdentifie
             parameters: None,
         })
     } else {
-        Err(Error::Key("this key type cannot sign certificates".into()))
+        Err(KeyError::CannotSign.into())
     }
 }
 

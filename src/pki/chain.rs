@@ -10,7 +10,7 @@
 
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::Error;
+use super::{CertError, Error, KeyError};
 
 /// The result of ordering: certificates (DER) and what the caller should warn about.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,8 +33,11 @@ fn parse_all(certs: &[Vec<u8>]) -> Result<Vec<Parsed<'_>>, Error> {
         if out.iter().any(|p| p.der == der.as_slice()) {
             continue;
         }
-        let (_, cert) = X509Certificate::from_der(der)
-            .map_err(|e| Error::Cert(format!("certificate {} is malformed: {e}", i + 1)))?;
+        let (_, cert) =
+            X509Certificate::from_der(der).map_err(|e| CertError::MalformedCertificate {
+                index: i + 1,
+                detail: e.to_string(),
+            })?;
         out.push(Parsed { der, cert });
     }
     Ok(out)
@@ -92,7 +95,7 @@ fn walk(certs: &[Parsed<'_>], start: usize, used: &mut [bool], out: &mut Vec<Vec
 pub fn order_for_key(certs: &[Vec<u8>], key_spki: &[u8]) -> Result<Ordered, Error> {
     let parsed = parse_all(certs)?;
     if parsed.is_empty() {
-        return Err(Error::Cert("no certificate was given".into()));
+        return Err(CertError::NoCertificate.into());
     }
     let matching: Vec<usize> = (0..parsed.len())
         .filter(|&i| parsed[i].cert.public_key().raw == key_spki)
@@ -106,17 +109,14 @@ pub fn order_for_key(certs: &[Vec<u8>], key_spki: &[u8]) -> Result<Ordered, Erro
                 .filter(|&i| !issues_other(i))
                 .map(|i| parsed[i].cert.subject().to_string())
                 .collect();
-            return Err(Error::Key(match matching.first() {
-                Some(&i) => format!(
-                    "the key belongs to '{}', which issued another given certificate, not to the leaf '{}'",
-                    parsed[i].cert.subject(),
-                    leaves.join("', '")
-                ),
-                None => format!(
-                    "the key does not match the leaf certificate '{}'",
-                    leaves.join("', '")
-                ),
-            }));
+            return Err(match matching.first() {
+                Some(&i) => KeyError::BelongsToIssuer {
+                    owner: parsed[i].cert.subject().to_string(),
+                    leaves,
+                },
+                None => KeyError::NotForLeaf { leaves },
+            }
+            .into());
         }
     };
     let mut used = vec![false; parsed.len()];

@@ -12,12 +12,12 @@ use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 
-use super::Error;
 use super::cert::{sign_structure, signature_algorithm};
 use super::key::PrivateKey;
 use super::name::tlv;
 use super::profile::san_extension;
 use super::san::San;
+use super::{CertError, Error};
 
 /// pkcs-9-at-extensionRequest (RFC 2985 §5.4.2).
 const OID_EXTENSION_REQUEST: ObjectIdentifier =
@@ -46,7 +46,10 @@ impl Csr {
 
 /// Builds and signs a CSR for `subject_der` (a DER `Name`) and `sans` with `key`.
 pub fn build(subject_der: &[u8], sans: &[San], key: &PrivateKey) -> Result<Csr, Error> {
-    let enc = |what: &str, e: der::Error| Error::Cert(format!("encoding the CSR {what}: {e}"));
+    let enc = |part: &'static str, e: der::Error| CertError::CsrEncoding {
+        part,
+        detail: e.to_string(),
+    };
     let attributes = if sans.is_empty() {
         Vec::new()
     } else {
@@ -94,20 +97,24 @@ pub fn parse(data: &[u8]) -> Result<Request, Error> {
             p.into_contents()
         }
         Ok(p) => {
-            return Err(Error::Cert(format!(
-                "a PEM '{}' block is not a CSR",
-                p.tag()
-            )));
+            return Err(CertError::NotACsr {
+                label: p.tag().to_string(),
+            }
+            .into());
         }
         Err(_) => data.to_vec(),
     };
-    let (rest, csr) = X509CertificationRequest::from_der(&der)
-        .map_err(|e| Error::Cert(format!("malformed CSR: {e}")))?;
+    let (rest, csr) =
+        X509CertificationRequest::from_der(&der).map_err(|e| CertError::MalformedCsr {
+            detail: e.to_string(),
+        })?;
     if !rest.is_empty() {
-        return Err(Error::Cert("malformed CSR: trailing data".into()));
+        return Err(CertError::TrailingCsrData.into());
     }
     csr.verify_signature()
-        .map_err(|e| Error::Cert(format!("the CSR's signature does not verify: {e}")))?;
+        .map_err(|e| CertError::CsrSignature {
+            detail: e.to_string(),
+        })?;
     let info = &csr.certification_request_info;
     let mut sans = Vec::new();
     let mut ignored = Vec::new();

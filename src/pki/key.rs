@@ -15,7 +15,7 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::x509::SubjectPublicKeyInfo;
 use zeroize::Zeroizing;
 
-use super::Error;
+use super::{Error, KeyError};
 
 /// The key algorithms dbtls generates.
 ///
@@ -115,9 +115,22 @@ impl fmt::Display for KeyInfo {
 impl KeyInfo {
     /// Describes the key in a DER SubjectPublicKeyInfo.
     pub fn from_spki_der(spki: &[u8]) -> Result<KeyInfo, Error> {
-        let (_, info) = SubjectPublicKeyInfo::from_der(spki)
-            .map_err(|e| Error::Key(format!("malformed public key: {e}")))?;
+        let (_, info) =
+            SubjectPublicKeyInfo::from_der(spki).map_err(|e| KeyError::MalformedPublicKey {
+                detail: e.to_string(),
+            })?;
         Ok(KeyInfo::from_spki(&info))
+    }
+
+    /// Whether a DER SubjectPublicKeyInfo holds an RSA key (rsaEncryption, RFC 8017 Appendix
+    /// A.1): RSA server certificates also get keyEncipherment, which TLS 1.2's RSA key
+    /// exchange needs (RFC 5246 §7.4.2).
+    pub fn spki_is_rsa(spki: &[u8]) -> Result<bool, Error> {
+        let (_, info) =
+            SubjectPublicKeyInfo::from_der(spki).map_err(|e| KeyError::MalformedPublicKey {
+                detail: e.to_string(),
+            })?;
+        Ok(matches!(info.parsed(), Ok(PublicKey::RSA(_))))
     }
 
     /// Describes a parsed SubjectPublicKeyInfo.
@@ -200,7 +213,10 @@ impl PrivateKey {
             KeyType::EcdsaP384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
             KeyType::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519),
         }
-        .map_err(|e| Error::Key(format!("generating a {kind} key failed: {e}")))?;
+        .map_err(|e| KeyError::Generate {
+            key_type: kind,
+            detail: e.to_string(),
+        })?;
         let der = Zeroizing::new(pair.serialize_der());
         let pkcs8 = pkcs8_v1(&der)?;
         Ok(PrivateKey { pair, pkcs8 })
@@ -212,8 +228,9 @@ impl PrivateKey {
     /// [`crate::pki::keyfile`] before they reach this function.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<PrivateKey, Error> {
         let pkcs8 = pkcs8_v1(der)?;
-        let pair = KeyPair::try_from(pkcs8.as_slice())
-            .map_err(|e| Error::Key(format!("unsupported or malformed private key: {e}")))?;
+        let pair = KeyPair::try_from(pkcs8.as_slice()).map_err(|e| KeyError::UnsupportedKey {
+            detail: e.to_string(),
+        })?;
         Ok(PrivateKey { pair, pkcs8 })
     }
 
@@ -252,11 +269,6 @@ impl PrivateKey {
         })
     }
 
-    /// Whether this is an RSA key.
-    pub fn is_rsa(&self) -> bool {
-        self.pair.algorithm() == &rcgen::PKCS_RSA_SHA256
-    }
-
     /// The rcgen signature algorithm this key signs with.
     pub fn algorithm(&self) -> &'static SignatureAlgorithm {
         self.pair.algorithm()
@@ -274,15 +286,20 @@ impl PrivateKey {
 /// OpenSSL 3.0 refuses those ("DECODER routines::unsupported", openssl#9134). Dropping the optional
 /// public key gives v1, which every peer reads; rcgen recomputes the public key on load.
 fn pkcs8_v1(der: &[u8]) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let mut info = PrivateKeyInfoRef::from_der(der)
-        .map_err(|e| Error::Key(format!("not a PKCS#8 private key: {e}")))?;
+    let mut info = PrivateKeyInfoRef::from_der(der).map_err(|e| KeyError::NotPkcs8 {
+        detail: e.to_string(),
+    })?;
     if info.public_key.is_none() {
         return Ok(Zeroizing::new(der.to_vec()));
     }
     info.public_key = None;
-    info.to_der()
-        .map(Zeroizing::new)
-        .map_err(|e| Error::Key(format!("re-encoding the private key failed: {e}")))
+    info.to_der().map(Zeroizing::new).map_err(|e| {
+        KeyError::Encoding {
+            step: "re-encoding the private key failed",
+            detail: e.to_string(),
+        }
+        .into()
+    })
 }
 
 #[cfg(test)]
@@ -310,10 +327,10 @@ mod tests {
                 curve: None
             }
         );
-        assert!(rsa.is_rsa());
+        assert!(KeyInfo::spki_is_rsa(&rsa.public_key_der()).unwrap());
         let ec = PrivateKey::generate(KeyType::EcdsaP384).unwrap();
         assert_eq!(ec.info().curve, Some("P-384"));
-        assert!(!ec.is_rsa());
+        assert!(!KeyInfo::spki_is_rsa(&ec.public_key_der()).unwrap());
     }
 
     #[test]

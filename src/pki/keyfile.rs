@@ -26,9 +26,9 @@ use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use spki::AlgorithmIdentifierRef;
 use zeroize::Zeroizing;
 
-use super::Error;
 use super::key::PrivateKey;
 use super::name::tlv;
+use super::{DecryptError, Error, KeyError};
 
 /// PBKDF2 iterations for new encrypted keys: OWASP's 2023 figure for PBKDF2-HMAC-SHA256.
 pub const PBKDF2_ITERATIONS: u32 = 600_000;
@@ -66,32 +66,51 @@ pub fn encrypt_pem(
     password: &[u8],
     kdf: Kdf,
 ) -> Result<Zeroizing<String>, Error> {
-    let info = PrivateKeyInfoRef::from_der(key.pkcs8_der())
-        .map_err(|e| Error::Key(format!("re-reading the key: {e}")))?;
-    let fail = |e: pkcs8::Error| Error::Key(format!("encrypting the key failed: {e}"));
+    let info = PrivateKeyInfoRef::from_der(key.pkcs8_der()).map_err(|e| KeyError::Encoding {
+        step: "re-reading the key",
+        detail: e.to_string(),
+    })?;
+    let fail = |e: pkcs8::Error| KeyError::Encoding {
+        step: "encrypting the key failed",
+        detail: e.to_string(),
+    };
     let mut salt = [0u8; 16];
     let mut iv = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| Error::Key(format!("no randomness: {e}")))?;
-    getrandom::fill(&mut iv).map_err(|e| Error::Key(format!("no randomness: {e}")))?;
+    let no_randomness = |e: getrandom::Error| KeyError::NoRandomness {
+        detail: e.to_string(),
+    };
+    getrandom::fill(&mut salt).map_err(no_randomness)?;
+    getrandom::fill(&mut iv).map_err(no_randomness)?;
     let params = match kdf {
         Kdf::Pbkdf2 => {
             pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(PBKDF2_ITERATIONS, &salt, iv)
         }
         Kdf::Scrypt => pbes2::Parameters::generate_scrypt_aes256cbc(
-            pkcs8::pkcs5::scrypt::Params::new(14, 8, 1)
-                .map_err(|e| Error::Key(format!("scrypt parameters: {e}")))?,
+            pkcs8::pkcs5::scrypt::Params::new(14, 8, 1).map_err(|e| KeyError::Encoding {
+                step: "scrypt parameters",
+                detail: e.to_string(),
+            })?,
             &salt,
             iv,
         ),
     }
-    .map_err(|e| Error::Key(format!("encryption parameters: {e}")))?;
+    .map_err(|e| KeyError::Encoding {
+        step: "encryption parameters",
+        detail: e.to_string(),
+    })?;
     let doc = info.encrypt_with_params(params, password).map_err(fail)?;
     doc.to_pem("ENCRYPTED PRIVATE KEY", der::pem::LineEnding::LF)
-        .map_err(|e| Error::Key(format!("encoding the encrypted key: {e}")))
+        .map_err(|e| {
+            KeyError::Encoding {
+                step: "encoding the encrypted key",
+                detail: e.to_string(),
+            }
+            .into()
+        })
 }
 
 /// One private key as found in a file: its PEM label (None for DER), headers and bytes.
-struct Found {
+struct KeyBlock {
     label: Option<String>,
     dek_info: Option<String>,
     der: Zeroizing<Vec<u8>>,
@@ -100,21 +119,23 @@ struct Found {
 /// Picks the private key out of `data`: the first PEM block whose label ends in
 /// `PRIVATE KEY` (skipping e.g. the `EC PARAMETERS` block `openssl ecparam -genkey` writes
 /// first), or the whole input as DER when it is not PEM.
-fn find(data: &[u8]) -> Result<Found, Error> {
+fn find(data: &[u8]) -> Result<KeyBlock, Error> {
     let looks_pem = data.windows(11).any(|w| w == b"-----BEGIN ");
     if !looks_pem {
-        return Ok(Found {
+        return Ok(KeyBlock {
             label: None,
             dek_info: None,
             der: Zeroizing::new(data.to_vec()),
         });
     }
-    let blocks = pem::parse_many(data).map_err(|e| Error::Key(format!("malformed PEM: {e}")))?;
+    let blocks = pem::parse_many(data).map_err(|e| KeyError::MalformedPem {
+        detail: e.to_string(),
+    })?;
     let Some(block) = blocks
         .into_iter()
         .find(|b| b.tag().ends_with("PRIVATE KEY"))
     else {
-        return Err(Error::Key("no PEM private key block (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY) found".into()));
+        return Err(KeyError::NoPemKey.into());
     };
     let encrypted = block
         .headers()
@@ -125,16 +146,14 @@ fn find(data: &[u8]) -> Result<Found, Error> {
             block
                 .headers()
                 .get("DEK-Info")
-                .ok_or_else(|| {
-                    Error::Key("an encrypted PEM block without a DEK-Info header".into())
-                })?
+                .ok_or(KeyError::DekInfoMissing)?
                 .to_string(),
         )
     } else {
         None
     };
     let label = Some(block.tag().to_string());
-    Ok(Found {
+    Ok(KeyBlock {
         label,
         dek_info,
         der: Zeroizing::new(block.into_contents()),
@@ -163,8 +182,7 @@ pub fn is_encrypted(data: &[u8]) -> bool {
 /// that is not encrypted is ignored, as OpenSSL does.
 pub fn decode_private_key(data: &[u8], password: Option<&[u8]>) -> Result<PrivateKey, Error> {
     let found = find(data)?;
-    let need_password =
-        || Error::Decrypt("the key is encrypted: a password is needed (--passin)".into());
+    let need_password = || DecryptError::PasswordNeeded;
     if let Some(dek) = &found.dek_info {
         let password = password.ok_or_else(need_password)?;
         let plain = legacy_decrypt(dek, password, &found.der)?;
@@ -173,11 +191,12 @@ pub fn decode_private_key(data: &[u8], password: Option<&[u8]>) -> Result<Privat
             Some("EC PRIVATE KEY") => from_sec1(&plain),
             Some("PRIVATE KEY") => PrivateKey::from_pkcs8_der(&plain),
             Some(other) => {
-                return Err(Error::Key(format!(
-                    "a PEM '{other}' block is not a supported private key"
-                )));
+                return Err(KeyError::UnsupportedBlock {
+                    label: other.to_string(),
+                }
+                .into());
             }
-            None => return Err(Error::Key("DEK-Info without a PEM label".into())),
+            None => return Err(KeyError::DekInfoWithoutLabel.into()),
         };
         // About 1 in 256 wrong passwords get past the padding check and fail here instead.
         return key.map_err(|_| wrong_password());
@@ -189,9 +208,10 @@ pub fn decode_private_key(data: &[u8], password: Option<&[u8]>) -> Result<Privat
         }
         Some("RSA PRIVATE KEY") => from_pkcs1(&found.der),
         Some("EC PRIVATE KEY") => from_sec1(&found.der),
-        Some(other) => Err(Error::Key(format!(
-            "a PEM '{other}' block is not a supported private key"
-        ))),
+        Some(other) => Err(KeyError::UnsupportedBlock {
+            label: other.to_string(),
+        }
+        .into()),
         None => {
             let der = &found.der;
             if PrivateKeyInfoRef::from_der(der).is_ok() {
@@ -203,16 +223,14 @@ pub fn decode_private_key(data: &[u8], password: Option<&[u8]>) -> Result<Privat
             } else if Sec1::from_der(der).is_ok() {
                 from_sec1(der)
             } else {
-                Err(Error::Key(
-                    "not a private key (PEM or DER PKCS#8, PKCS#1 or SEC1 expected)".into(),
-                ))
+                Err(KeyError::NotAPrivateKey.into())
             }
         }
     }
 }
 
 fn wrong_password() -> Error {
-    Error::Decrypt("wrong password, or the key is damaged".into())
+    DecryptError::WrongPassword.into()
 }
 
 /// `EncryptedPrivateKeyInfo` with any algorithm (to recognise the shape and name the algorithm
@@ -254,16 +272,18 @@ struct Sec1<'a> {
 
 /// Checks the KDF cost of an encrypted PKCS#8 key, then decrypts it.
 fn decrypt_pkcs8(der: &[u8], password: &[u8]) -> Result<PrivateKey, Error> {
-    let shape = EpkiShape::from_der(der)
-        .map_err(|e| Error::Key(format!("malformed encrypted private key: {e}")))?;
+    let shape = EpkiShape::from_der(der).map_err(|e| KeyError::MalformedEncrypted {
+        detail: e.to_string(),
+    })?;
     let alg = shape.algorithm.oid.to_string();
     if alg.starts_with(OID_PKCS12_PBE) {
-        return Err(Error::Key(format!(
-            "the key uses PKCS#12 password-based encryption ({alg}), which dbtls does not read; convert it with: openssl pkcs8 -topk8 -v2 aes256 -in OLD -out NEW"
-        )));
+        return Err(KeyError::Pkcs12Pbe { oid: alg }.into());
     }
-    let enc = EncryptedPrivateKeyInfoRef::from_der(der)
-        .map_err(|e| Error::Key(format!("unsupported key encryption ({alg}): {e}")))?;
+    let enc =
+        EncryptedPrivateKeyInfoRef::from_der(der).map_err(|e| KeyError::UnsupportedEncryption {
+            oid: alg,
+            detail: e.to_string(),
+        })?;
     check_cost(&enc.encryption_algorithm)?;
     let plain = enc.decrypt(password).map_err(|_| wrong_password())?;
     PrivateKey::from_pkcs8_der(plain.as_bytes()).map_err(|_| wrong_password())
@@ -277,10 +297,11 @@ fn check_cost(scheme: &EncryptionScheme) -> Result<(), Error> {
     };
     match &params.kdf {
         pbes2::Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => {
-            Err(Error::Key(format!(
-                "the key asks for {} PBKDF2 iterations, more than the {MAX_PBKDF2_ITERATIONS} dbtls accepts",
-                p.iteration_count
-            )))
+            Err(KeyError::Pbkdf2Cost {
+                iterations: p.iteration_count,
+                limit: MAX_PBKDF2_ITERATIONS,
+            }
+            .into())
         }
         pbes2::Kdf::Scrypt(s) => {
             let n = s.cost_parameter;
@@ -291,9 +312,7 @@ fn check_cost(scheme: &EncryptionScheme) -> Result<(), Error> {
                 || memory > MAX_SCRYPT_MEMORY
                 || p.saturating_mul(memory) > 16 * MAX_SCRYPT_MEMORY
             {
-                Err(Error::Key(format!(
-                    "the key's scrypt parameters (N={n}, r={r}, p={p}) exceed what dbtls accepts (N ≤ 2^20, 128·r·N ≤ 1 GiB)"
-                )))
+                Err(KeyError::ScryptCost { n, r, p }.into())
             } else {
                 Ok(())
             }
@@ -305,7 +324,9 @@ fn check_cost(scheme: &EncryptionScheme) -> Result<(), Error> {
 /// Wraps a PKCS#1 RSAPrivateKey as PKCS#8 (AlgorithmIdentifier rsaEncryption with NULL
 /// parameters, RFC 8017 Appendix A.1) and loads it.
 fn from_pkcs1(der: &[u8]) -> Result<PrivateKey, Error> {
-    RsaShape::from_der(der).map_err(|e| Error::Key(format!("malformed RSA PRIVATE KEY: {e}")))?;
+    RsaShape::from_der(der).map_err(|e| KeyError::MalformedRsaKey {
+        detail: e.to_string(),
+    })?;
     let alg = AlgorithmIdentifierRef {
         oid: OID_RSA,
         parameters: Some(der::AnyRef::NULL),
@@ -316,18 +337,18 @@ fn from_pkcs1(der: &[u8]) -> Result<PrivateKey, Error> {
 /// Wraps a SEC1 ECPrivateKey as PKCS#8 with id-ecPublicKey and the namedCurve from its `[0]`
 /// parameters (RFC 5915 §3 says they are present when the key travels alone, as here).
 fn from_sec1(der: &[u8]) -> Result<PrivateKey, Error> {
-    let sec1 =
-        Sec1::from_der(der).map_err(|e| Error::Key(format!("malformed EC PRIVATE KEY: {e}")))?;
+    let sec1 = Sec1::from_der(der).map_err(|e| KeyError::MalformedEcKey {
+        detail: e.to_string(),
+    })?;
     let Some(curve) = sec1.parameters else {
-        return Err(Error::Key(
-            "the EC PRIVATE KEY does not name its curve".into(),
-        ));
+        return Err(KeyError::EcCurveMissing.into());
     };
-    let curve_der = curve
-        .to_der()
-        .map_err(|e| Error::Key(format!("encoding the curve: {e}")))?;
-    let params = der::AnyRef::from_der(&curve_der)
-        .map_err(|e| Error::Key(format!("encoding the curve: {e}")))?;
+    let curve_err = |e: der::Error| KeyError::Encoding {
+        step: "encoding the curve",
+        detail: e.to_string(),
+    };
+    let curve_der = curve.to_der().map_err(curve_err)?;
+    let params = der::AnyRef::from_der(&curve_der).map_err(curve_err)?;
     let alg = AlgorithmIdentifierRef {
         oid: OID_EC,
         parameters: Some(params),
@@ -336,9 +357,10 @@ fn from_sec1(der: &[u8]) -> Result<PrivateKey, Error> {
 }
 
 fn wrap(alg: AlgorithmIdentifierRef<'_>, key: &[u8]) -> Result<PrivateKey, Error> {
-    let alg = alg
-        .to_der()
-        .map_err(|e| Error::Key(format!("encoding the key algorithm: {e}")))?;
+    let alg = alg.to_der().map_err(|e| KeyError::Encoding {
+        step: "encoding the key algorithm",
+        detail: e.to_string(),
+    })?;
     // PrivateKeyInfo ::= SEQUENCE { version 0, privateKeyAlgorithm, privateKey OCTET STRING }
     let body = Zeroizing::new([&[0x02, 0x01, 0x00][..], &alg, &tlv(0x04, key)].concat());
     let pkcs8 = Zeroizing::new(tlv(0x30, &body));
@@ -355,27 +377,23 @@ fn legacy_decrypt(
     password: &[u8],
     body: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Error> {
-    let (cipher, iv_hex) = dek_info
-        .split_once(',')
-        .ok_or_else(|| Error::Key("malformed DEK-Info header (expected CIPHER,IV)".into()))?;
+    let (cipher, iv_hex) = dek_info.split_once(',').ok_or(KeyError::MalformedDekInfo)?;
     let cipher = cipher.trim().to_ascii_uppercase();
-    let iv = hex(iv_hex.trim())
-        .ok_or_else(|| Error::Key("malformed DEK-Info header: the IV is not hex".into()))?;
+    let iv = hex(iv_hex.trim()).ok_or(KeyError::MalformedDekInfoIv)?;
     let (key_len, block) = match cipher.as_str() {
         "AES-128-CBC" => (16, 16),
         "AES-192-CBC" => (24, 16),
         "AES-256-CBC" => (32, 16),
         "DES-EDE3-CBC" => (24, 8),
         other => {
-            return Err(Error::Key(format!(
-                "legacy PEM encryption '{other}' is not supported (AES-128/192/256-CBC and DES-EDE3-CBC are)"
-            )));
+            return Err(KeyError::LegacyCipher {
+                cipher: other.to_string(),
+            }
+            .into());
         }
     };
     if iv.len() != block {
-        return Err(Error::Key(format!(
-            "malformed DEK-Info header: {cipher} needs a {block}-byte IV"
-        )));
+        return Err(KeyError::DekInfoIvLength { cipher, block }.into());
     }
     let key = bytes_to_key(password, &iv[..8], key_len);
     let plain = match cipher.as_str() {

@@ -7,6 +7,7 @@
 pub mod cert;
 pub mod chain;
 pub mod csr;
+mod error;
 pub mod key;
 pub mod keyfile;
 pub mod name;
@@ -16,23 +17,6 @@ pub mod profile;
 pub mod san;
 pub mod subject;
 
-/// Errors of the PKI core. Messages are lowercase "what failed: why" and never carry key material.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// A key could not be generated, parsed or used.
-    #[error("{0}")]
-    Key(String),
-    /// A certificate or CSR could not be built, parsed or signed.
-    #[error("{0}")]
-    Cert(String),
-    /// A subject or SAN could not be parsed.
-    #[error("{0}")]
-    Name(String),
-    /// The issuer cannot sign the requested certificate.
-    #[error("{0}")]
-    Issuer(String),
-    /// A password was wrong, or a decryption failed.
-    #[error("{0}")]
-    Decrypt(String),
-}
+pub use error::{
+    CertError, DecryptError, Error, IssuerError, KeyError, NameError, SanProblem, SubjectProblem,
+};

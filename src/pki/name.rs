@@ -8,7 +8,7 @@
 use der::Encode;
 use der::asn1::ObjectIdentifier;
 
-use super::Error;
+use super::{Error, NameError};
 
 /// The ASN.1 string type of an attribute value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +56,7 @@ impl DistinguishedName {
     /// A name from RDNs in the order given; each inner list is one RDN.
     pub fn new(rdns: Vec<Vec<Attribute>>) -> Result<DistinguishedName, Error> {
         if rdns.iter().any(|rdn| rdn.is_empty()) {
-            return Err(Error::Name("an RDN needs at least one attribute".into()));
+            return Err(NameError::EmptyRdn.into());
         }
         for attr in rdns.iter().flatten() {
             check_value(attr)?;
@@ -92,16 +92,17 @@ impl DistinguishedName {
                 let oid = attr
                     .oid
                     .to_der()
-                    .map_err(|e| Error::Name(format!("encoding attribute {}: {e}", attr.oid)))?;
+                    .map_err(|e| NameError::AttributeEncoding {
+                        oid: attr.oid,
+                        detail: e.to_string(),
+                    })?;
                 let value = tlv(attr.kind.tag(), attr.value.as_bytes());
                 members.push(tlv(0x30, &[oid, value].concat()));
             }
             // DER SET OF: members sorted by their encodings (X.690 §11.6).
             members.sort();
             if members.windows(2).any(|w| w[0] == w[1]) {
-                return Err(Error::Name(
-                    "an RDN repeats the same attribute and value".into(),
-                ));
+                return Err(NameError::RepeatedAttribute.into());
             }
             seq.extend(tlv(0x31, &members.concat()));
         }
@@ -120,18 +121,15 @@ fn check_value(attr: &Attribute) -> Result<(), Error> {
             .all(|b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b)),
     };
     if !ok {
-        return Err(Error::Name(format!(
-            "value '{}' of {} cannot be written as {:?}String",
-            attr.value.escape_debug(),
-            attr.oid,
-            attr.kind
-        )));
+        return Err(NameError::Unwritable {
+            value: attr.value.clone(),
+            oid: attr.oid,
+            kind: attr.kind,
+        }
+        .into());
     }
     if attr.value.is_empty() {
-        return Err(Error::Name(format!(
-            "attribute {} has an empty value",
-            attr.oid
-        )));
+        return Err(NameError::EmptyValue { oid: attr.oid }.into());
     }
     Ok(())
 }

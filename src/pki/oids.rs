@@ -211,12 +211,6 @@ pub fn by_short_name(name: &str) -> Option<&'static AttributeType> {
     ATTRIBUTES.iter().find(|a| a.short_name == name)
 }
 
-/// OpenSSL's label for an OID: its short name, or the dotted form (callers truncate to 79
-/// characters where OpenSSL does, see [`crate::pki::oneline`]).
-pub fn label(oid: &str) -> &str {
-    by_oid(oid).map_or(oid, |a| a.short_name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,7 +268,5 @@ mod tests {
             by_short_name("dnQualifier").map(|a| a.write),
             Some(Write::Printable)
         );
-        assert_eq!(label("2.5.4.3"), "CN");
-        assert_eq!(label("1.2.3.4"), "1.2.3.4");
     }
 }

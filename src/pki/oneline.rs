@@ -68,7 +68,7 @@ impl Rendered {
 
 /// Reads the entries of a DER `Name` (RFC 5280 §4.1.2.4), in stored order.
 pub fn entries(name_der: &[u8]) -> Result<Vec<Entry>, Error> {
-    let bad = |why: &str| Error::Cert(format!("malformed name: {why}"));
+    let bad = |why: &'static str| Error::from(super::CertError::MalformedName { why });
     let (tag, seq, rest) = tlv(name_der).ok_or_else(|| bad("not a DER SEQUENCE"))?;
     if tag != 0x30 || !rest.is_empty() {
         return Err(bad("not a DER SEQUENCE"));

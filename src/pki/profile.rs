@@ -147,7 +147,10 @@ pub(crate) fn san_extension(sans: &[San]) -> Result<Extension, Error> {
 fn extension<T: AssociatedOid + Encode>(value: &T, critical: bool) -> Result<Extension, Error> {
     let der = value
         .to_der()
-        .map_err(|e| Error::Cert(format!("encoding extension {}: {e}", T::OID)))?;
+        .map_err(|e| super::CertError::ExtensionEncoding {
+            oid: T::OID,
+            detail: e.to_string(),
+        })?;
     Ok(Extension {
         extn_id: T::OID,
         critical,
@@ -156,11 +159,22 @@ fn extension<T: AssociatedOid + Encode>(value: &T, critical: bool) -> Result<Ext
 }
 
 fn octets(bytes: &[u8]) -> Result<OctetString, Error> {
-    OctetString::new(bytes).map_err(|e| Error::Cert(format!("encoding an octet string: {e}")))
+    OctetString::new(bytes).map_err(|e| {
+        super::CertError::Encoding {
+            step: "encoding an octet string",
+            detail: e.to_string(),
+        }
+        .into()
+    })
 }
 
 fn ia5(text: &str) -> Result<Ia5String, Error> {
-    Ia5String::new(text).map_err(|_| Error::Name(format!("'{text}' is not ASCII")))
+    Ia5String::new(text).map_err(|_| {
+        super::NameError::NotAscii {
+            text: text.to_string(),
+        }
+        .into()
+    })
 }
 
 fn general_name(san: &San) -> Result<GeneralName, Error> {

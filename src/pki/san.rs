@@ -3,7 +3,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use super::Error;
+use super::{Error, NameError, SanProblem};
 
 /// One subjectAltName entry (RFC 5280 §4.2.1.6).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -44,14 +44,24 @@ impl San {
                         .parse::<IpAddr>()
                         .map(San::Ip)
                         .map_err(|_| {
-                            Error::Name(format!("SAN '{text}': '{rest}' is not an IP address"))
+                            NameError::San {
+                                text: text.to_string(),
+                                problem: SanProblem::NotIp {
+                                    value: rest.to_string(),
+                                },
+                            }
+                            .into()
                         });
                 }
                 "email" => {
                     return if rest.contains('@') && !rest.starts_with('@') && rest.is_ascii() {
                         Ok(San::Email(rest.to_string()))
                     } else {
-                        Err(Error::Name(format!("SAN '{text}': not an email address")))
+                        Err(NameError::San {
+                            text: text.to_string(),
+                            problem: SanProblem::NotEmail,
+                        }
+                        .into())
                     };
                 }
                 "uri" => {
@@ -61,9 +71,11 @@ impl San {
                     {
                         Ok(San::Uri(rest.to_string()))
                     } else {
-                        Err(Error::Name(format!(
-                            "SAN '{text}': a URI needs a scheme, like spiffe://db/x"
-                        )))
+                        Err(NameError::San {
+                            text: text.to_string(),
+                            problem: SanProblem::UriWithoutScheme,
+                        }
+                        .into())
                     };
                 }
                 _ => {}
@@ -82,28 +94,32 @@ impl San {
     /// A DNS name, checked against the preferred name syntax (RFC 1034 §3.5, RFC 5280 §4.2.1.6),
     /// allowing one leading wildcard label and underscores (seen in service names).
     fn dns(name: &str) -> Result<San, Error> {
-        let bad = |why: &str| Err(Error::Name(format!("SAN '{name}': {why}")));
+        let bad = |problem: SanProblem| {
+            Err(NameError::San {
+                text: name.to_string(),
+                problem,
+            }
+            .into())
+        };
         if name.is_empty() {
-            return bad("empty name");
+            return bad(SanProblem::Empty);
         }
         if name.len() > 253 {
-            return bad("longer than 253 characters");
+            return bad(SanProblem::TooLong);
         }
         let body = name.strip_prefix("*.").unwrap_or(name);
         for label in body.split('.') {
             if label.is_empty() || label.len() > 63 {
-                return bad("each dot-separated label needs 1 to 63 characters");
+                return bad(SanProblem::LabelLength);
             }
             if !label
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
             {
-                return bad(
-                    "only letters, digits, '-', '_' and a leading '*.' are allowed (use ip: or uri: for other kinds)",
-                );
+                return bad(SanProblem::BadCharacter);
             }
             if label.starts_with('-') || label.ends_with('-') {
-                return bad("a label cannot start or end with '-'");
+                return bad(SanProblem::HyphenAtLabelEdge);
             }
         }
         Ok(San::Dns(name.to_ascii_lowercase()))

@@ -11,9 +11,9 @@
 
 use der::asn1::ObjectIdentifier;
 
-use super::Error;
 use super::name::{Attribute, DistinguishedName, StringKind};
 use super::oids;
+use super::{Error, NameError, SubjectProblem};
 
 /// Parses a slash-form subject into a [`DistinguishedName`].
 ///
@@ -21,18 +21,16 @@ use super::oids;
 /// serialNumber and dnQualifier, IA5String for emailAddress and DC, UTF8String otherwise), so
 /// the DER equals what OpenSSL writes for the same `-subj`.
 pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
-    let err = |at: usize, why: String| {
-        Error::Name(format!(
-            "subject '{}': {why} (at character {})",
-            text.escape_debug(),
-            text[..at].chars().count() + 1
-        ))
+    let err = |at: usize, problem: SubjectProblem| -> Error {
+        NameError::Subject {
+            text: text.to_string(),
+            position: text[..at].chars().count() + 1,
+            problem,
+        }
+        .into()
     };
     if !text.starts_with('/') {
-        return Err(err(
-            0,
-            "a subject starts with '/' and looks like /C=US/O=Example/CN=alice".into(),
-        ));
+        return Err(err(0, SubjectProblem::NoLeadingSlash));
     }
     let mut rdns: Vec<Vec<Attribute>> = Vec::new();
     let mut pos = 0;
@@ -44,22 +42,23 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
             break; // a trailing '/' is accepted, as openssl does
         }
         if text[start..].starts_with(['/', '+']) {
-            return Err(err(
-                start,
-                "an empty attribute (two separators in a row)".into(),
-            ));
+            return Err(err(start, SubjectProblem::EmptyAttribute));
         }
         let Some(eq) = text[start..].find('=').map(|i| start + i) else {
             return Err(err(
                 start,
-                format!("'{}' has no '=' and value", &text[start..]),
+                SubjectProblem::NoEquals {
+                    text: text[start..].to_string(),
+                },
             ));
         };
         let name = &text[start..eq];
         if let Some(bad) = name.find(['/', '+', '\\']) {
             return Err(err(
                 start + bad,
-                format!("'{name}' is not an attribute name"),
+                SubjectProblem::BadAttributeName {
+                    name: name.to_string(),
+                },
             ));
         }
         let (oid, kind, limits, label) = attribute_type(name).map_err(|why| err(start, why))?;
@@ -72,7 +71,7 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
                 '\\' => match chars.next() {
                     Some((_, escaped)) => value.push(escaped),
                     None => {
-                        return Err(err(eq + 1 + i, "a '\\' at the end escapes nothing".into()));
+                        return Err(err(eq + 1 + i, SubjectProblem::DanglingEscape));
                     }
                 },
                 '/' | '+' => {
@@ -83,19 +82,19 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
             }
         }
         if value.is_empty() {
-            return Err(err(eq + 1, format!("{label} has an empty value")));
+            return Err(err(eq + 1, SubjectProblem::EmptyValue { attribute: label }));
         }
         if let Some((min, max)) = limits {
             let n = value.chars().count();
             if n < min || n > max {
-                let size = if min == max {
-                    format!("exactly {min}")
-                } else {
-                    format!("{min} to {max}")
-                };
                 return Err(err(
                     eq + 1,
-                    format!("{label} must be {size} characters long, not {n}"),
+                    SubjectProblem::Length {
+                        attribute: label,
+                        min,
+                        max,
+                        actual: n,
+                    },
                 ));
             }
         }
@@ -104,40 +103,40 @@ pub fn parse(text: &str) -> Result<DistinguishedName, Error> {
             match rdns.last_mut() {
                 Some(rdn) => rdn.push(attr),
                 None => {
-                    return Err(err(
-                        pos,
-                        "'+' joins an attribute to an RDN, but there is none before it".into(),
-                    ));
+                    return Err(err(pos, SubjectProblem::PlusWithoutRdn));
                 }
             }
         } else {
             rdns.push(vec![attr]);
         }
         if end == text.len() - 1 && text[end..].starts_with('+') {
-            return Err(err(
-                end,
-                "a '+' must be followed by another attribute".into(),
-            ));
+            return Err(err(end, SubjectProblem::TrailingPlus));
         }
         pos = end;
     }
     if rdns.is_empty() {
-        return Err(err(0, "the subject has no attribute".into()));
+        return Err(err(0, SubjectProblem::NoAttribute));
     }
-    DistinguishedName::new(rdns)
-        .map_err(|e| Error::Name(format!("subject '{}': {e}", text.escape_debug())))
+    DistinguishedName::new(rdns).map_err(|e| {
+        NameError::SubjectName {
+            text: text.to_string(),
+            inner: Box::new(e),
+        }
+        .into()
+    })
 }
 
 type Resolved = (ObjectIdentifier, StringKind, Option<(usize, usize)>, String);
 
 /// Resolves an attribute name (short name or dotted OID) to OID, string type and size limits.
-fn attribute_type(name: &str) -> Result<Resolved, String> {
+fn attribute_type(name: &str) -> Result<Resolved, SubjectProblem> {
     if name.is_empty() {
-        return Err("an attribute name is missing before '='".into());
+        return Err(SubjectProblem::MissingAttributeName);
     }
     let known = if name.starts_with(|c: char| c.is_ascii_digit()) {
-        let oid = ObjectIdentifier::new(name)
-            .map_err(|_| format!("'{name}' is not a valid dotted OID"))?;
+        let oid = ObjectIdentifier::new(name).map_err(|_| SubjectProblem::BadOid {
+            name: name.to_string(),
+        })?;
         match oids::by_oid(name) {
             Some(t) => Some(t),
             // An OID OpenSSL has no name for: UTF8String, as `string_mask = utf8only` gives it.
@@ -147,21 +146,24 @@ fn attribute_type(name: &str) -> Result<Resolved, String> {
         oids::by_short_name(name)
     };
     let Some(t) = known else {
-        let hint = oids::ATTRIBUTES
+        let suggestion = oids::ATTRIBUTES
             .iter()
             .find(|a| a.short_name.eq_ignore_ascii_case(name))
-            .map(|a| format!(" (did you mean '{}'?)", a.short_name))
-            .unwrap_or_default();
-        return Err(format!(
-            "unknown attribute '{name}'{hint}: use an OpenSSL short name or a dotted OID"
-        ));
+            .map(|a| a.short_name);
+        return Err(SubjectProblem::UnknownAttribute {
+            name: name.to_string(),
+            suggestion,
+        });
     };
-    let oid = ObjectIdentifier::new(t.oid).map_err(|e| format!("attribute {}: {e}", t.oid))?;
+    let oid = ObjectIdentifier::new(t.oid).map_err(|e| SubjectProblem::AttributeOid {
+        oid: t.oid,
+        detail: e.to_string(),
+    })?;
     let Some(kind) = t.write.kind() else {
-        return Err(format!(
-            "{} is written as {:?}String by OpenSSL, which dbtls does not write",
-            t.short_name, t.write
-        ));
+        return Err(SubjectProblem::UnwrittenType {
+            attribute: t.short_name,
+            write: t.write,
+        });
     };
     Ok((oid, kind, t.size_limits(), t.short_name.to_string()))
 }
