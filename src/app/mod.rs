@@ -1,9 +1,62 @@
-//! One module per command: read inputs, call the core, write through [`crate::io`].
+//! One module per command: read inputs, call the core, write through [`crate::io`], and return
+//! what was done as an outcome for [`crate::report`]. Nothing here prints.
 
+pub mod bundle;
 pub mod config;
 pub mod csr;
 pub mod export;
+pub mod inputs;
 pub mod inspect;
 pub mod issue;
 pub mod key;
+pub mod protection;
 pub mod setup;
+
+use anyhow::Result;
+
+/// A command, typed and checked (made by [`crate::cli`]).
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// `dbtls setup`.
+    Setup(setup::SetupRequest),
+    /// `dbtls config`.
+    Config(config::ConfigRequest),
+    /// `dbtls key ...`.
+    Key(key::KeyRequest),
+    /// `dbtls issue ...`.
+    Issue(issue::IssueRequest),
+    /// `dbtls csr new`.
+    Csr(csr::CsrRequest),
+    /// `dbtls export {pem|p7b|jks|p12}`.
+    Export(export::ExportRequest),
+    /// `dbtls export bundle`.
+    Bundle(bundle::BundleRequest),
+}
+
+/// What a command did, for [`crate::report`].
+#[derive(Debug)]
+pub enum Outcome {
+    /// `dbtls setup`.
+    Setup(setup::SetupOutcome),
+    /// `dbtls config`.
+    Config(config::ConfigOutcome),
+    /// `dbtls key ...` and `dbtls csr new`: the key and the files written.
+    Key(key::KeyOutcome),
+    /// `dbtls issue ...`.
+    Issue(issue::IssueOutcome),
+    /// `dbtls export ...`, bundle included.
+    Export(export::ExportOutcome),
+}
+
+/// Runs a command.
+pub fn run(request: &Request) -> Result<Outcome> {
+    Ok(match request {
+        Request::Setup(r) => Outcome::Setup(setup::run(r)?),
+        Request::Config(r) => Outcome::Config(config::run(r)),
+        Request::Key(r) => Outcome::Key(key::run(r)?),
+        Request::Issue(r) => Outcome::Issue(issue::run(r)?),
+        Request::Csr(r) => Outcome::Key(csr::run(r)?),
+        Request::Export(r) => Outcome::Export(export::run(r)?),
+        Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
+    })
+}

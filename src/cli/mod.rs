@@ -1,8 +1,10 @@
 //! The command line: clap structures that hold exactly what was typed.
 //!
-//! Each subcommand's `run` converts its arguments once into a typed request for [`crate::app`]
-//! ("parse, don't validate"); nothing here reads files or does cryptography.
+//! Each subcommand's arguments convert once into a typed request for [`crate::app`] ("parse,
+//! don't validate"), with every check of flag combinations done there; nothing here prints,
+//! reads files or passwords, or does cryptography.
 
+pub mod common;
 pub mod config;
 pub mod csr;
 pub mod export;
@@ -13,7 +15,11 @@ pub mod setup;
 
 use std::process::ExitCode;
 
+use anyhow::Result;
 use clap::{Parser, Subcommand};
+
+use crate::app::Request;
+use crate::report::Options;
 
 /// dbtls: certificates and keys for MySQL, MariaDB and TiDB TLS.
 #[derive(Debug, Parser)]
@@ -44,17 +50,23 @@ pub enum Command {
 }
 
 impl Command {
-    /// Runs the subcommand.
-    pub fn run(self) -> anyhow::Result<ExitCode> {
-        match self {
-            Command::Setup(a) => a.run(),
-            Command::Config(a) => a.run(),
-            Command::Key(a) => a.run(),
-            Command::Issue(a) => a.run(),
-            Command::Csr(a) => a.run(),
-            Command::Inspect(a) => a.run(),
-            Command::Export(a) => a.run(),
-        }
+    /// Runs the subcommand: the one dispatch, arguments → typed request ([`crate::app::Request`])
+    /// → [`crate::app::run`] → [`crate::report`].
+    pub fn run(self) -> Result<ExitCode> {
+        let plain = Options::default();
+        let (request, options) = match self {
+            Command::Inspect(a) => return a.run(),
+            Command::Setup(a) => {
+                let options = Options { verbose: a.verbose };
+                (Request::Setup(a.try_into()?), options)
+            }
+            Command::Config(a) => (Request::Config(a.into()), plain),
+            Command::Key(a) => (Request::Key(a.try_into()?), plain),
+            Command::Issue(a) => (Request::Issue(a.try_into()?), plain),
+            Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
+            Command::Export(a) => (a.try_into()?, plain),
+        };
+        crate::report::print_outcome(&crate::app::run(&request)?, options)
     }
 }
 

@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 pub mod password;
+mod secret;
+
+pub use secret::Secret;
 
 /// The largest input file read (certificates, keys, stores); anything bigger is not one of ours.
 pub const MAX_INPUT: u64 = 16 * 1024 * 1024;

@@ -79,9 +79,20 @@ impl San {
         San::dns(text)
     }
 
+    /// An rfc822Name for `addr`, checked as `--san email:ADDR` is.
+    pub fn email(addr: &str) -> Result<San, Error> {
+        if addr.contains('@') && !addr.starts_with('@') && addr.is_ascii() {
+            Ok(San::Email(addr.to_string()))
+        } else {
+            Err(Error::Name(format!(
+                "SAN 'email:{addr}': not an email address"
+            )))
+        }
+    }
+
     /// A DNS name, checked against the preferred name syntax (RFC 1034 §3.5, RFC 5280 §4.2.1.6),
     /// allowing one leading wildcard label and underscores (seen in service names).
-    fn dns(name: &str) -> Result<San, Error> {
+    pub fn dns(name: &str) -> Result<San, Error> {
         let bad = |why: &str| Err(Error::Name(format!("SAN '{name}': {why}")));
         if name.is_empty() {
             return bad("empty name");
