@@ -2,6 +2,7 @@
 //! ([`terminal`]), the config snippets ([`snippet`]), and the summaries of the commands
 //! ([`summary`]), each turning a command's outcome into exactly the text it prints.
 
+pub mod dropin;
 pub mod snippet;
 pub mod summary;
 pub mod terminal;
