@@ -282,6 +282,30 @@ mod tests {
     }
 
     #[test]
+    fn servers_get_the_cn_as_san_and_emails_are_added() {
+        let done = Profile::Server
+            .complete_sans(Vec::new(), Some("DB1.example"), ["a@example.com"])
+            .unwrap();
+        assert_eq!(done.from_cn, Some(San::Dns("db1.example".into())));
+        assert_eq!(
+            done.sans,
+            [
+                San::Dns("db1.example".into()),
+                San::Email("a@example.com".into())
+            ]
+        );
+        assert!(matches!(
+            Profile::Server.complete_sans(Vec::new(), Some("not a host"), []),
+            Err(SanPolicyError::CommonNameNotHost(_))
+        ));
+        let client = Profile::Client
+            .complete_sans(Vec::new(), Some("alice"), [])
+            .unwrap();
+        assert!(client.sans.is_empty() && client.from_cn.is_none());
+        assert_eq!(Profile::Server.cert_file(), "server-cert.pem");
+    }
+
+    #[test]
     fn leaves_get_their_own_eku() {
         let server = Profile::Server.extensions(&inputs(true)).unwrap();
         let client = Profile::Client.extensions(&inputs(false)).unwrap();
