@@ -23,12 +23,13 @@ use anyhow::{Context, Result, bail};
 
 use crate::app::setup::{self, SetupRequest};
 use crate::pki::key::KeyType;
+use crate::report::dropin::{log, print_quietly};
 
 /// The name that selects drop-in mode.
 pub const PROGRAM: &str = "mysql_ssl_rsa_setup";
 
 /// The option-file groups the original read.
-const GROUPS: [&str; 2] = ["mysqld", "mysql_ssl_rsa_setup"];
+pub const GROUPS: [&str; 2] = ["mysqld", "mysql_ssl_rsa_setup"];
 
 /// The global option files, in MySQL's order (then `~/.my.cnf`).
 const GLOBAL_FILES: [&str; 2] = ["/etc/my.cnf", "/etc/mysql/my.cnf"];
@@ -131,8 +132,16 @@ pub fn parse_args(args: &[String]) -> Result<DropinArgs> {
 /// Options read from option files: the last value of each key in our groups.
 pub type FileOptions = BTreeMap<String, String>;
 
-/// Reads one option file (and its `!include`/`!includedir`s) into `opts`.
-pub fn read_option_file(path: &Path, opts: &mut FileOptions, depth: usize) -> Result<()> {
+/// Reads one option file (and its `!include`/`!includedir`s) into `opts`: the options of the
+/// `groups` named (lowercase), `-`/`_` and a `loose-` prefix normalized, the last value winning.
+/// A missing top-level file is skipped, a missing `!include` is an error. `depth` is 0 for a
+/// top-level file. Reusable by anything that reads my.cnf (`doctor`).
+pub fn read_option_file(
+    path: &Path,
+    groups: &[&str],
+    opts: &mut FileOptions,
+    depth: usize,
+) -> Result<()> {
     if depth > MAX_INCLUDE_DEPTH {
         bail!("{}: !include nested too deeply", path.display());
     }
@@ -158,16 +167,16 @@ pub fn read_option_file(path: &Path, opts: &mut FileOptions, depth: usize) -> Re
             files.retain(|p| p.extension().is_some_and(|e| e == "cnf"));
             files.sort();
             for f in files {
-                read_option_file(&f, opts, depth + 1)?;
+                read_option_file(&f, groups, opts, depth + 1)?;
             }
             continue;
         }
         if let Some(inc) = line.strip_prefix("!include") {
-            read_option_file(&base.join(inc.trim()), opts, depth + 1)?;
+            read_option_file(&base.join(inc.trim()), groups, opts, depth + 1)?;
             continue;
         }
         if let Some(group) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {
-            in_group = GROUPS.contains(&group.trim().to_ascii_lowercase().as_str());
+            in_group = groups.contains(&group.trim().to_ascii_lowercase().as_str());
             continue;
         }
         if !in_group {
@@ -213,32 +222,6 @@ pub fn option_files(args: &DropinArgs, home: Option<&Path>) -> Vec<PathBuf> {
     files
 }
 
-fn log(class: &str, message: &str) {
-    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let stamp = format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
-    // `[CLASS]` padded so messages line up, as client/logger.cc does.
-    let line = format!(
-        "{stamp} [{class}]{:pad$}{message}",
-        "",
-        pad = 8usize.saturating_sub(class.len())
-    );
-    // A log line that cannot be written (closed or full stdout) is dropped: the files it reports
-    // are already committed or the run fails on its own error.
-    if class == "ERROR" || class == "WARNING" {
-        crate::term::eprint_line(&crate::term::escape(&line));
-    } else {
-        let _ = crate::term::print(&format!("{}\n", crate::term::escape(&line)));
-    }
-}
-
 fn usage() -> String {
     format!(
         "{PROGRAM}  Ver {ver} (dbtls)\n\
@@ -269,18 +252,10 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Err(e) => {
             log(
                 "ERROR",
-                &format!("{e:#}{}", crate::app::advice(&e)).replace('\n', " "),
+                &format!("{e:#}{}", crate::cli::advice(&e)).replace('\n', " "),
             );
             ExitCode::from(1)
         }
-    }
-}
-
-/// Prints `text`; a closed pipe is not an error, any other write error is.
-fn print_quietly(text: &str) -> Result<()> {
-    match crate::term::print(text) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
-        _ => Ok(()),
     }
 }
 
@@ -310,7 +285,7 @@ fn run(args: &[String]) -> Result<()> {
         if explicit && !f.exists() {
             bail!("Could not open required defaults file: {}", f.display());
         }
-        read_option_file(&f, &mut file_opts, 0)?;
+        read_option_file(&f, &GROUPS, &mut file_opts, 0)?;
     }
     let verbose = cli.verbose || file_opts.contains_key("verbose");
     let Some(datadir) = cli
@@ -348,6 +323,7 @@ fn run(args: &[String]) -> Result<()> {
     // The original overwrote a ca-key.pem (and deleted client-cert.pem and client-key.pem) left
     // without ca.pem; scripts expect it to succeed there, so instead of refusing as `dbtls setup`
     // does, they are moved aside (NAME.bak-<UTC time>) and each move is logged as a WARNING.
+    setup::check_suffix(&req.suffix).context("Error generating the certificate files")?;
     let outcome = setup::run_with(&req, setup::Stale::MoveAside)
         .context("Error generating the certificate files")?;
     for w in &outcome.warnings {
@@ -417,7 +393,7 @@ mod tests {
         let main = dir.path().join("my.cnf");
         std::fs::write(&main, "[client]\ndatadir=/not/this\n[mysqld]\nport=3306\ndatadir=/first\n!include inc.cnf\n!includedir conf.d\n").unwrap();
         let mut opts = FileOptions::new();
-        read_option_file(&main, &mut opts, 0).unwrap();
+        read_option_file(&main, &GROUPS, &mut opts, 0).unwrap();
         assert_eq!(
             opts.get("datadir").map(String::as_str),
             Some("/from/includedir")
@@ -430,7 +406,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("loop.cnf");
         std::fs::write(&f, "!include loop.cnf\n").unwrap();
-        assert!(read_option_file(&f, &mut FileOptions::new(), 0).is_err());
+        assert!(read_option_file(&f, &GROUPS, &mut FileOptions::new(), 0).is_err());
     }
 
     #[test]

@@ -4,12 +4,13 @@
 //! - [`cli`]: clap structures that hold only what was typed, each converted once into a typed
 //!   request; [`dropin`] does the same for mysql_ssl_rsa_setup's own options;
 //! - [`app`]: one function per command that reads inputs, calls the core, writes through
-//!   [`io`] and reports;
+//!   [`io`] and returns an outcome;
+//! - [`report`]: everything printed: summaries, warnings, snippets, terminal escaping;
 //! - [`pki`] and [`formats`]: the core (keys, names, profiles, issuance, containers), with no
 //!   clap, no printing and no file I/O;
 //! - [`io`]: the only module that writes files (atomic, exact modes, no silent overwrite).
 //!
-//! Untrusted text (anything read from a certificate) goes through [`term::escape`] before it
+//! Untrusted text (anything read from a certificate) goes through [`report::escape`] before it
 //! reaches a terminal.
 
 #![forbid(unsafe_code)]
@@ -20,7 +21,7 @@ pub mod dropin;
 pub mod formats;
 pub mod io;
 pub mod pki;
-pub mod render;
+pub mod report;
 pub mod term;
 
 use std::ffi::OsString;
@@ -51,9 +52,9 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     };
     match cli.command.run() {
         Ok(code) => code,
-        Err(e) if term::is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if report::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            term::error(&format!("{e:#}{}", app::advice(&e)));
+            report::error(&format!("{e:#}{}", cli::advice(&e)));
             ExitCode::from(1)
         }
     }

@@ -1,21 +1,45 @@
-//! `dbtls config`: the snippet with absolute paths to the setup files.
+//! `dbtls config`: which snippet, for which directory (made absolute). The snippet itself is
+//! rendered by [`crate::report::snippet`].
 
-use std::path::Path;
+use std::path::PathBuf;
 
-use anyhow::Result;
+use crate::report::snippet::Snippet;
 
-use crate::render::{self, Snippet};
+/// `dbtls config`, typed.
+#[derive(Debug, Clone)]
+pub struct ConfigRequest {
+    /// The snippet to print.
+    pub snippet: Snippet,
+    /// The directory `dbtls setup` wrote into, as typed.
+    pub datadir: PathBuf,
+}
 
-/// Renders `snippet` for `datadir`, made absolute (servers resolve relative paths against
-/// their own datadir, not the directory the snippet was made in). A missing ca.pem is a warning.
-pub fn run(snippet: Snippet, datadir: &Path) -> Result<String> {
-    let abs = crate::io::absolute(datadir);
+/// The snippet to render and the warnings about it.
+#[derive(Debug, Clone)]
+pub struct ConfigOutcome {
+    /// The snippet.
+    pub snippet: Snippet,
+    /// The datadir, absolute: servers resolve relative paths against their own datadir, not
+    /// the directory the snippet was made in.
+    pub datadir: PathBuf,
+    /// Warnings (no ca.pem yet).
+    pub warnings: Vec<String>,
+}
+
+/// Resolves the datadir; a missing ca.pem is a warning, not an error.
+pub fn run(req: &ConfigRequest) -> ConfigOutcome {
+    let abs = crate::io::absolute(&req.datadir);
+    let mut warnings = Vec::new();
     if !abs.join("ca.pem").exists() {
-        crate::term::warn(&format!(
+        warnings.push(format!(
             "{} has no ca.pem yet: run `dbtls setup --datadir {}` first",
             abs.display(),
-            datadir.display()
+            req.datadir.display()
         ));
     }
-    render::render(snippet, &abs)
+    ConfigOutcome {
+        snippet: req.snippet,
+        datadir: abs,
+        warnings,
+    }
 }

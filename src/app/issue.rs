@@ -6,14 +6,15 @@ use anyhow::{Context, Result, bail};
 use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
-use crate::app::key::{Protection, check_specs, key_pem, load_key, private_label};
+use crate::app::inputs;
+use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
 use crate::io::password::PassSpec;
-use crate::io::{self, Mode, Transaction};
+use crate::io::{self, Transaction};
 use crate::pki::cert::{self, CertSpec, Certificate, Issuer, Signer, Validity};
 use crate::pki::csr;
 use crate::pki::key::{KeyType, PrivateKey};
-use crate::pki::name::DistinguishedName;
-use crate::pki::profile::Profile;
+use crate::pki::name::{DistinguishedName, OID_EMAIL};
+use crate::pki::profile::{Profile, SanPolicyError};
 use crate::pki::san::San;
 
 /// Where the subject's key comes from.
@@ -58,7 +59,7 @@ pub struct CaFiles {
     pub passin: Option<PassSpec>,
 }
 
-/// Everything `issue` needs, already parsed.
+/// Everything `issue` needs, parsed and checked (flag combinations are refused by the CLI).
 #[derive(Debug, Clone)]
 pub struct IssueRequest {
     /// The role (and for CAs the path length).
@@ -73,9 +74,9 @@ pub struct IssueRequest {
     pub key: KeySource,
     /// The validity.
     pub lifetime: Lifetime,
-    /// The certificate output; default `out/<role>...pem`.
-    pub out_cert: Option<PathBuf>,
-    /// The key output; default `out/<role>-key.pem` (only for generated keys).
+    /// The certificate output.
+    pub out_cert: PathBuf,
+    /// The key output: `Some` exactly when the key is generated.
     pub out_key: Option<PathBuf>,
     /// Also write leaf + intermediates here.
     pub chain_out: Option<PathBuf>,
@@ -85,21 +86,18 @@ pub struct IssueRequest {
     pub force: bool,
 }
 
-/// The default certificate and key paths of a role (mysql_ssl_rsa_setup's names for ca/server/client).
+/// The default certificate and key paths of a role: its file names in `out/`.
 pub fn default_paths(profile: Profile) -> (PathBuf, PathBuf) {
-    let (cert, key) = match profile {
-        Profile::Ca { .. } => ("ca.pem", "ca-key.pem"),
-        Profile::Intermediate { .. } => ("intermediate-cert.pem", "intermediate-key.pem"),
-        Profile::Server => ("server-cert.pem", "server-key.pem"),
-        Profile::Client => ("client-cert.pem", "client-key.pem"),
-    };
-    (Path::new("out").join(cert), Path::new("out").join(key))
+    let out = Path::new("out");
+    (out.join(profile.cert_file()), out.join(profile.key_file()))
 }
 
 /// What was issued, for the summary.
 #[derive(Debug, Clone)]
 pub struct IssueOutcome {
-    /// The subject, RFC 4514-like (escaped for the terminal).
+    /// The role's name ("ca", "server", ...).
+    pub role: &'static str,
+    /// The subject as MySQL's `REQUIRE SUBJECT` sees it (not yet escaped).
     pub subject: String,
     /// The issuer, likewise.
     pub issuer: String,
@@ -117,46 +115,30 @@ pub struct IssueOutcome {
     pub warnings: Vec<String>,
 }
 
-/// Reads every certificate in a PEM (or single DER) file.
-pub fn read_certs(path: &Path) -> Result<Vec<Certificate>> {
-    let data = io::read(path)?;
-    let looks_pem = data.windows(11).any(|w| w == b"-----BEGIN ");
-    let ders: Vec<Vec<u8>> = if looks_pem {
-        pem::parse_many(&data)
-            .with_context(|| format!("{}: malformed PEM", path.display()))?
-            .into_iter()
-            .filter(|p| p.tag() == "CERTIFICATE" || p.tag() == "X509 CERTIFICATE")
-            .map(|p| p.into_contents())
-            .collect()
-    } else {
-        vec![data]
-    };
-    if ders.is_empty() {
-        bail!("{}: no certificate found", path.display());
-    }
-    for der in &ders {
-        X509Certificate::from_der(der)
-            .map_err(|e| anyhow::anyhow!("{}: malformed certificate: {e}", path.display()))?;
-    }
-    Ok(ders.into_iter().map(Certificate::from_der).collect())
-}
-
-/// A name as MySQL's `REQUIRE SUBJECT`/`ISSUER` see it (OpenSSL 3 `X509_NAME_oneline`), escaped
-/// for the terminal.
+/// A name as MySQL's `REQUIRE SUBJECT`/`ISSUER` see it (OpenSSL 3 `X509_NAME_oneline`).
 fn name_text(der: &[u8]) -> String {
     match crate::pki::oneline::entries(der) {
-        Ok(entries) => crate::term::escape(&crate::pki::oneline::openssl3(&entries)),
+        Ok(entries) => crate::pki::oneline::openssl3(&entries),
         Err(_) => "(malformed name)".into(),
     }
 }
 
-/// The subject's last commonName, if any.
-fn common_name(subject_der: &[u8]) -> Option<String> {
-    let (_, name) = X509Name::from_der(subject_der).ok()?;
-    name.iter_common_name()
+/// The last commonName and the emailAddress values of a CSR's subject, as DER.
+fn cn_and_emails(subject_der: &[u8]) -> (Option<String>, Vec<String>) {
+    let Ok((_, name)) = X509Name::from_der(subject_der) else {
+        return (None, Vec::new());
+    };
+    let cn = name
+        .iter_common_name()
         .last()
         .and_then(|a| a.as_str().ok())
+        .map(str::to_string);
+    let emails = name
+        .iter_email()
+        .filter_map(|a| a.as_str().ok())
         .map(str::to_string)
+        .collect();
+    (cn, emails)
 }
 
 /// Resolves the lifetime to a validity, warning about certificates made invalid on purpose.
@@ -197,50 +179,15 @@ fn validity(
 /// Issues one certificate: checks the issuer, builds, signs, writes all files or none.
 pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
     let mut warnings = Vec::new();
-    let (default_cert, default_key) = default_paths(req.profile);
-    let out_cert = req.out_cert.clone().unwrap_or(default_cert);
-    let generate = matches!(req.key, KeySource::Generate(_));
-    if !generate && req.out_key.is_some() {
-        bail!(
-            "--out-key is only for a generated key (with --key or --csr the key stays where it is)"
-        );
-    }
-    if !generate && (req.protection.passout.is_some() || req.protection.encrypt) {
-        bail!("--passout is only for a generated key (use dbtls key encrypt for an existing one)");
-    }
-    let out_key = generate.then(|| req.out_key.clone().unwrap_or(default_key));
-    match (&req.ca, req.profile) {
-        (None, Profile::Ca { .. }) => {}
-        (None, p) => bail!(
-            "issue {} needs the signing CA: --ca CERT --ca-key KEY",
-            p.name()
-        ),
-        (Some(_), Profile::Ca { .. }) => {
-            bail!(
-                "issue ca makes a self-signed root; use issue intermediate to sign a CA with another CA"
-            )
-        }
-        _ => {}
-    }
-    if matches!(req.key, KeySource::Csr(_)) && matches!(req.profile, Profile::Ca { .. }) {
-        bail!("a root CA is self-signed, so it needs its own key (--key or --key-type), not a CSR");
-    }
-    let key_passin = match &req.key {
-        KeySource::File { passin, .. } => passin.as_ref(),
-        _ => None,
-    };
-    check_specs(&[
-        req.ca.as_ref().and_then(|c| c.passin.as_ref()),
-        key_passin,
-        req.protection.passout.as_ref(),
-    ])?;
+    let out_cert = &req.out_cert;
+    let out_key = req.out_key.as_ref();
 
     // Refuse existing outputs before any slow work or prompt.
     // Outputs must name distinct files (so --out-key ./x.pem cannot replace --out-cert x.pem)
     // and none may be an input (--out-cert ca-key.pem --force would destroy the CA key).
     let mut tx = Transaction::new(req.force);
     let mut outputs = vec![out_cert.as_path()];
-    outputs.extend(out_key.as_deref());
+    outputs.extend(out_key.map(PathBuf::as_path));
     outputs.extend(req.chain_out.as_deref());
     let mut inputs: Vec<&Path> = Vec::new();
     if let Some(ca) = &req.ca {
@@ -256,9 +203,9 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
     // The issuer first: a wrong CA or password should fail before a key is generated.
     let (issuer, ca_chain) = match &req.ca {
         Some(ca) => {
-            let certs = read_certs(&ca.cert)?;
-            let ca_key = load_key(&ca.key, ca.passin.as_ref())?;
-            let mut certs = certs.into_iter();
+            let certs = inputs::read_certs(&ca.cert)?;
+            let ca_key = inputs::read_key(&ca.key, ca.passin.as_ref())?;
+            let mut certs = certs.into_iter().map(Certificate::from_der);
             let Some(first) = certs.next() else {
                 bail!("{}: no certificate found", ca.cert.display())
             };
@@ -271,7 +218,7 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
         None => (None, Vec::new()),
     };
 
-    let password = req.protection.password("New key password")?;
+    let password = req.protection.password(NEW_KEY_PASSWORD)?;
     let (key, public_key_der, csr_req) = match &req.key {
         KeySource::Generate(kind) => {
             let key = PrivateKey::generate(*kind)?;
@@ -279,7 +226,7 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
             (Some(key), spki, None)
         }
         KeySource::File { path, passin } => {
-            let key = load_key(path, passin.as_ref())?;
+            let key = inputs::read_key(path, passin.as_ref())?;
             let spki = key.public_key_der();
             (Some(key), spki, None)
         }
@@ -302,48 +249,32 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
     if DistinguishedName::default().to_der()? == subject_der {
         bail!("the subject is empty; give --subject");
     }
-    let mut sans = if req.sans.is_empty() {
+    let given = if req.sans.is_empty() {
         csr_req.as_ref().map(|c| c.sans.clone()).unwrap_or_default()
     } else {
         req.sans.clone()
     };
-    if req.profile == Profile::Server && sans.is_empty() {
-        // Clients with --ssl-mode=VERIFY_IDENTITY check the host against the SAN (RFC 6125 §6.4.4
-        // has them ignore the CN when a SAN is present), so a server certificate always has one.
-        let cn = common_name(&subject_der);
-        match cn
-            .as_deref()
-            .map(|cn| (cn, San::parse(&format!("dns:{cn}"))))
-        {
-            Some((_, Ok(san))) => {
-                warnings.push(format!(
-                    "no --san given: using the CN as the DNS name {san}"
-                ));
-                sans.push(san);
-            }
-            Some((cn, Err(_))) => bail!(
-                "a server certificate needs a SAN and the CN '{}' is not a host name: give --san NAME (repeatable)",
-                crate::term::escape(cn)
-            ),
-            None => bail!("a server certificate needs a SAN: give --san NAME (repeatable)"),
+    let completed = match &req.subject {
+        Some(dn) => {
+            req.profile
+                .complete_sans(given, dn.last_common_name(), dn.values_of(OID_EMAIL))
         }
-    }
-    // RFC 5280 §4.1.2.6: a certificate with an email address in the subject MUST also carry it
-    // as an rfc822Name SAN.
-    if let Ok((_, name)) = X509Name::from_der(&subject_der) {
-        for email in name.iter_email().filter_map(|a| a.as_str().ok()) {
-            let san = San::parse(&format!("email:{email}"))?;
-            if !sans.contains(&san) {
-                sans.push(san);
-            }
+        None => {
+            let (cn, emails) = cn_and_emails(&subject_der);
+            req.profile
+                .complete_sans(given, cn.as_deref(), emails.iter().map(String::as_str))
         }
+    };
+    let completed = completed.map_err(|e| match e {
+        SanPolicyError::Email(e) => anyhow::Error::from(e),
+        other => anyhow::anyhow!("{other}: give --san NAME (repeatable)"),
+    })?;
+    if let Some(san) = &completed.from_cn {
+        warnings.push(format!(
+            "no --san given: using the CN as the DNS name {san}"
+        ));
     }
-    let mut seen = Vec::new();
-    sans.retain(|s| {
-        let new = !seen.contains(s);
-        seen.push(s.clone());
-        new
-    });
+    let sans = completed.sans;
 
     let now = OffsetDateTime::now_utc();
     let spec = CertSpec {
@@ -363,14 +294,14 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
 
     let cert_pem = issued.cert.to_pem();
     let mut written = Vec::new();
-    tx.stage(&out_cert, cert_pem.as_bytes(), Mode::Public)?;
+    tx.stage_public(out_cert, cert_pem.as_bytes())?;
     written.push((
         out_cert.clone(),
         format!("{} certificate", req.profile.name()),
     ));
-    if let (Some(path), Some(key)) = (&out_key, &key) {
+    if let (Some(path), Some(key)) = (out_key, &key) {
         let pem = key_pem(key, password.as_ref(), req.protection.kdf)?;
-        tx.stage(path, pem.as_bytes(), Mode::Secret)?;
+        tx.stage_secret(path, &pem)?;
         written.push((
             path.clone(),
             private_label(password.is_some(), req.protection.kdf),
@@ -388,7 +319,7 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
                 chain.push_str(&c.to_pem());
             }
         }
-        tx.stage(path, chain.as_bytes(), Mode::Public)?;
+        tx.stage_public(path, chain.as_bytes())?;
         written.push((
             path.clone(),
             "certificate chain (leaf first, without the root)".into(),
@@ -406,6 +337,7 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
     let not_before = OffsetDateTime::from_unix_timestamp(parsed.validity().not_before.timestamp())?;
     let not_after = OffsetDateTime::from_unix_timestamp(parsed.validity().not_after.timestamp())?;
     Ok(IssueOutcome {
+        role: req.profile.name(),
         subject: name_text(parsed.subject().as_raw()),
         issuer: name_text(parsed.issuer().as_raw()),
         sans,

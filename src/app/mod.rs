@@ -1,30 +1,62 @@
-//! One module per command: read inputs, call the core, write through [`crate::io`].
+//! One module per command: read inputs, call the core, write through [`crate::io`], and return
+//! what was done as an outcome for [`crate::report`]. Nothing here prints.
 
+pub mod bundle;
 pub mod config;
 pub mod csr;
 pub mod export;
+pub mod inputs;
 pub mod inspect;
 pub mod issue;
 pub mod key;
+pub mod protection;
 pub mod setup;
 
-use crate::io::password::{NoTerminal, Purpose};
+use anyhow::Result;
 
-/// The advice the core leaves to its caller: which option gets past an error the core reports
-/// in its own terms. Appended to the printed error line.
-pub fn advice(error: &anyhow::Error) -> String {
-    let root = error.root_cause();
-    if let Some(e) = root.downcast_ref::<crate::io::Error>()
-        && e.reason == crate::io::Reason::Exists
-    {
-        return " (use --force to replace it)".into();
-    }
-    if let Some(e) = root.downcast_ref::<NoTerminal>() {
-        let flag = match e.purpose {
-            Purpose::New => "--passout",
-            Purpose::Existing => "--passin",
-        };
-        return format!(" (give {flag} pass:|env:|file:|fd:|stdin)");
-    }
-    String::new()
+/// A command, typed and checked (made by [`crate::cli`]).
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// `dbtls setup`.
+    Setup(setup::SetupRequest),
+    /// `dbtls config`.
+    Config(config::ConfigRequest),
+    /// `dbtls key ...`.
+    Key(key::KeyRequest),
+    /// `dbtls issue ...`.
+    Issue(issue::IssueRequest),
+    /// `dbtls csr new`.
+    Csr(csr::CsrRequest),
+    /// `dbtls export {pem|p7b|jks|p12}`.
+    Export(export::ExportRequest),
+    /// `dbtls export bundle`.
+    Bundle(bundle::BundleRequest),
+}
+
+/// What a command did, for [`crate::report`].
+#[derive(Debug)]
+pub enum Outcome {
+    /// `dbtls setup`.
+    Setup(setup::SetupOutcome),
+    /// `dbtls config`.
+    Config(config::ConfigOutcome),
+    /// `dbtls key ...` and `dbtls csr new`: the key and the files written.
+    Key(key::KeyOutcome),
+    /// `dbtls issue ...`.
+    Issue(issue::IssueOutcome),
+    /// `dbtls export ...`, bundle included.
+    Export(export::ExportOutcome),
+}
+
+/// Runs a command.
+pub fn run(request: &Request) -> Result<Outcome> {
+    Ok(match request {
+        Request::Setup(r) => Outcome::Setup(setup::run(r)?),
+        Request::Config(r) => Outcome::Config(config::run(r)),
+        Request::Key(r) => Outcome::Key(key::run(r)?),
+        Request::Issue(r) => Outcome::Issue(issue::run(r)?),
+        Request::Csr(r) => Outcome::Key(csr::run(r)?),
+        Request::Export(r) => Outcome::Export(export::run(r)?),
+        Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
+    })
 }

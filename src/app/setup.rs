@@ -15,9 +15,12 @@ use std::thread;
 use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
-use crate::io::{self, Mode, Owner, Transaction};
+use crate::app::protection::key_pem;
+use crate::io::password::{self, PassSpec, Purpose};
+use crate::io::{self, Owner, Secret, Transaction};
 use crate::pki::cert::{self, CertSpec, Issuer, Signer, Validity};
 use crate::pki::key::{KeyType, PrivateKey};
+use crate::pki::keyfile::Kdf;
 use crate::pki::name::DistinguishedName;
 use crate::pki::profile::Profile;
 use crate::pki::san::San;
@@ -45,8 +48,9 @@ pub struct SetupRequest {
     pub sans: Vec<San>,
     /// Regenerate all eight files even when some exist.
     pub force: bool,
-    /// Encrypt ca-key.pem (and with `encrypt_client_key` client-key.pem) with this password.
-    pub passout: Option<crate::io::password::Password>,
+    /// Encrypt ca-key.pem (and with `encrypt_client_key` client-key.pem) with the password
+    /// this gives (read before any work).
+    pub passout: Option<PassSpec>,
     /// Also encrypt client-key.pem.
     pub encrypt_client_key: bool,
 }
@@ -77,20 +81,26 @@ pub struct SetupOutcome {
     pub warnings: Vec<String>,
 }
 
-/// The eight files and what each is for.
+const CA: Profile = Profile::Ca { path_len: None };
+
+/// The eight files and what each is for; the certificate and key names are the roles' own
+/// ([`Profile::cert_file`], [`Profile::key_file`]).
 pub const FILES: [(&str, &str); 8] = [
-    ("ca.pem", "CA certificate: ssl_ca on servers and clients"),
     (
-        "ca-key.pem",
+        CA.cert_file(),
+        "CA certificate: ssl_ca on servers and clients",
+    ),
+    (
+        CA.key_file(),
         "CA private key: keep offline, signs new certificates",
     ),
-    ("server-cert.pem", "server certificate: ssl_cert"),
-    ("server-key.pem", "server private key: ssl_key"),
+    (Profile::Server.cert_file(), "server certificate: ssl_cert"),
+    (Profile::Server.key_file(), "server private key: ssl_key"),
     (
-        "client-cert.pem",
+        Profile::Client.cert_file(),
         "client certificate: ssl-cert for REQUIRE X509 users",
     ),
-    ("client-key.pem", "client private key: ssl-key"),
+    (Profile::Client.key_file(), "client private key: ssl-key"),
     (
         "private_key.pem",
         "RSA private key: caching_sha2_password/sha256_password",
@@ -123,7 +133,8 @@ const STALE: [(&str, bool); 3] = [
 ];
 
 /// Checks mysql_ssl_rsa_setup's suffix rules: at most 17 characters, and only `[A-Za-z0-9_]`
-/// unless it equals the default.
+/// unless it equals the default. Called where the suffix is read (the CLI and the drop-in), with
+/// the original's messages; [`run`] expects a checked suffix.
 pub fn check_suffix(suffix: &str) -> Result<()> {
     if suffix.len() > MAX_SUFFIX {
         bail!("Maximum number of characters allowed as the value for --suffix are {MAX_SUFFIX}");
@@ -201,7 +212,10 @@ pub fn run(req: &SetupRequest) -> Result<SetupOutcome> {
 /// Like [`run`], with `stale` deciding what happens to ca-key.pem, client-cert.pem and
 /// client-key.pem when they exist and the certificate part runs without `--force`.
 pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
-    check_suffix(&req.suffix)?;
+    let passout = match &req.passout {
+        Some(spec) => Some(password::read(Some(spec), Purpose::New, "CA key password")?),
+        None => None,
+    };
     let mut outcome = SetupOutcome::default();
     let dir = &req.datadir;
     let mut tx = Transaction::new(req.force);
@@ -274,10 +288,10 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
             })
         };
         let ca = cert::issue(
-            &spec(Profile::Ca { path_len: None }, &ca_cn, &ca_key, vec![])?,
+            &spec(CA, &ca_cn, &ca_key, vec![])?,
             Signer::SelfSigned(&ca_key),
         )?;
-        let ca_key_pem = encrypt_if(&ca_key, req.passout.as_ref())?;
+        let ca_key_pem = key_pem(&ca_key, passout.as_ref(), Kdf::Pbkdf2)?;
         let issuer = Issuer::new(ca.cert.clone(), ca_key)?;
         let mut sans = vec![
             San::Dns("localhost".into()),
@@ -298,48 +312,40 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
             &spec(Profile::Client, &client_cn, &client_key, vec![])?,
             Signer::Ca(&issuer),
         )?;
-        let client_key_pem = encrypt_if(
+        let client_key_pem = key_pem(
             &client_key,
-            req.passout.as_ref().filter(|_| req.encrypt_client_key),
+            passout.as_ref().filter(|_| req.encrypt_client_key),
+            Kdf::Pbkdf2,
         )?;
         let expires = Some(validity.not_after);
         let (ca_pem, server_pem, client_pem) =
             (ca.cert.to_pem(), server.cert.to_pem(), client.cert.to_pem());
-        let server_key_pem = server_key.to_pem();
-        let files: [(&str, &[u8], Mode, Option<OffsetDateTime>); 6] = [
-            ("ca.pem", ca_pem.as_bytes(), Mode::Public, expires),
-            ("ca-key.pem", ca_key_pem.as_bytes(), Mode::Secret, None),
+        let server_key_pem = Secret::from(server_key.to_pem());
+        let files: [(&str, File<'_>, Option<OffsetDateTime>); 6] = [
+            ("ca.pem", File::Public(ca_pem.as_bytes()), expires),
+            ("ca-key.pem", File::Secret(&ca_key_pem), None),
             (
                 "server-cert.pem",
-                server_pem.as_bytes(),
-                Mode::Public,
+                File::Public(server_pem.as_bytes()),
                 expires,
             ),
-            (
-                "server-key.pem",
-                server_key_pem.as_bytes(),
-                Mode::Secret,
-                None,
-            ),
+            ("server-key.pem", File::Secret(&server_key_pem), None),
             (
                 "client-cert.pem",
-                client_pem.as_bytes(),
-                Mode::Public,
+                File::Public(client_pem.as_bytes()),
                 expires,
             ),
-            (
-                "client-key.pem",
-                client_key_pem.as_bytes(),
-                Mode::Secret,
-                None,
-            ),
+            ("client-key.pem", File::Secret(&client_key_pem), None),
         ];
-        for (name, bytes, mode, expires) in files {
+        for (name, file, expires) in files {
             // Only a lone client-cert.pem may be replaced without --force (handle_stale warned);
             // a key that appeared since handle_stale still fails here, or at the no-clobber
             // rename in commit. Moved-aside files are replaceable through the transaction.
             let replace = req.force || (stale == Stale::Refuse && name == "client-cert.pem");
-            tx.stage_replacing(&p(name), bytes, mode, replace)?;
+            match file {
+                File::Secret(secret) => tx.stage_secret_replacing(&p(name), secret, replace)?,
+                File::Public(bytes) => tx.stage_public_replacing(&p(name), bytes, replace)?,
+            }
             outcome.written.push(Written {
                 path: p(name),
                 purpose: purpose(name),
@@ -351,12 +357,8 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
         let Some(rsa) = keys.next() else {
             bail!("key generation returned too few keys")
         };
-        tx.stage(&p("private_key.pem"), rsa.to_pem().as_bytes(), Mode::Secret)?;
-        tx.stage(
-            &p("public_key.pem"),
-            rsa.public_key_pem().as_bytes(),
-            Mode::Public,
-        )?;
+        tx.stage_secret(&p("private_key.pem"), &rsa.to_pem().into())?;
+        tx.stage_public(&p("public_key.pem"), rsa.public_key_pem().as_bytes())?;
         for name in ["private_key.pem", "public_key.pem"] {
             outcome.written.push(Written {
                 path: p(name),
@@ -443,19 +445,10 @@ fn purpose(name: &str) -> &'static str {
         .unwrap_or("")
 }
 
-/// The key as PEM: `ENCRYPTED PRIVATE KEY` when a password is given, else plain PKCS#8.
-fn encrypt_if(
-    key: &PrivateKey,
-    password: Option<&crate::io::password::Password>,
-) -> Result<zeroize::Zeroizing<String>> {
-    match password {
-        None => Ok(key.to_pem()),
-        Some(pw) => Ok(crate::pki::keyfile::encrypt_pem(
-            key,
-            pw.as_bytes(),
-            crate::pki::keyfile::Kdf::Pbkdf2,
-        )?),
-    }
+/// One of the six files of the certificate part.
+enum File<'a> {
+    Secret(&'a Secret),
+    Public(&'a [u8]),
 }
 
 /// The path of `name` inside `dir`, for callers that print or template it.

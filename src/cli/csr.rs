@@ -1,16 +1,14 @@
 //! `dbtls csr new`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::Subcommand;
 
-use crate::app::csr::{self, CsrRequest};
-use crate::cli::key::PassoutArgs;
+use crate::app::csr::{CsrKey, CsrRequest};
+use crate::cli::common::{ForceArgs, PassoutArgs, check_specs, parse_sans};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
-use crate::pki::san::San;
 
 /// Arguments of `dbtls csr`.
 #[derive(Debug, clap::Args)]
@@ -24,12 +22,12 @@ pub struct CsrArgs {
 #[derive(Debug, Subcommand)]
 pub enum CsrCommand {
     /// Create a key (or use one) and a PKCS#10 certificate signing request for it.
-    New(NewArgs),
+    New(CsrNewArgs),
 }
 
 /// `dbtls csr new`.
 #[derive(Debug, clap::Args)]
-pub struct NewArgs {
+pub struct CsrNewArgs {
     /// Subject in the OpenSSL/MySQL slash form, in certificate order: /O=Example/CN=db1
     #[arg(long, value_name = "DN")]
     pub subject: String,
@@ -53,35 +51,41 @@ pub struct NewArgs {
     pub out_key: Option<PathBuf>,
     #[command(flatten)]
     pub pass: PassoutArgs,
-    /// Replace existing files.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub force: ForceArgs,
 }
 
-impl CsrArgs {
-    /// Converts the arguments, creates the CSR and prints what was written.
-    pub fn run(self) -> Result<ExitCode> {
-        let CsrCommand::New(a) = self.command;
-        let req = CsrRequest {
-            subject: crate::pki::subject::parse(&a.subject)?,
-            sans: a
-                .sans
-                .iter()
-                .map(|s| San::parse(s))
-                .collect::<Result<Vec<_>, _>>()?,
-            key_type: a.key_type,
-            key: a.key.map(|k| (k, a.passin)),
-            out_csr: a.out_csr,
-            out_key: a.out_key,
-            protection: a.pass.protection(),
-            force: a.force,
+impl TryFrom<CsrArgs> for CsrRequest {
+    type Error = anyhow::Error;
+
+    fn try_from(args: CsrArgs) -> Result<CsrRequest> {
+        let CsrCommand::New(a) = args.command;
+        let subject = crate::pki::subject::parse(&a.subject)?;
+        let sans = parse_sans(&a.sans)?;
+        check_specs(&[a.passin.as_ref(), a.pass.passout.as_ref()])?;
+        let key = match (a.key, a.out_key) {
+            (Some(_), Some(_)) => {
+                bail!(
+                    "--out-key is only for a generated key (with --key the key stays where it is)"
+                )
+            }
+            (Some(path), None) => CsrKey::File {
+                path,
+                passin: a.passin,
+            },
+            (None, Some(out)) => CsrKey::Generate {
+                key_type: a.key_type,
+                out,
+            },
+            (None, None) => bail!("--out-key FILE is needed for the new key (or give --key FILE)"),
         };
-        let outcome = csr::run(&req)?;
-        let mut text = format!("{} key:\n", outcome.info);
-        for (path, what) in &outcome.written {
-            text += &format!("  wrote {}  {what}\n", crate::term::path(path));
-        }
-        crate::term::print_summary(&text);
-        Ok(ExitCode::SUCCESS)
+        Ok(CsrRequest {
+            subject,
+            sans,
+            key,
+            out_csr: a.out_csr,
+            protection: a.pass.protection(),
+            force: a.force.force,
+        })
     }
 }

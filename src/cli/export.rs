@@ -4,11 +4,13 @@
 //! `--pem/--der` only for p7b, ...), so a misplaced option is a usage error, not ignored.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
-use crate::app::export::{self, BundleRequest, ExportRequest, Format, KeyInput, Outcome};
+use crate::app::Request;
+use crate::app::bundle::BundleRequest;
+use crate::app::export::{Container, ExportRequest, KeyInput};
+use crate::cli::common::ForceArgs;
 use crate::io::password::PassSpec;
 
 /// Arguments of `dbtls export`.
@@ -48,9 +50,9 @@ pub struct CommonArgs {
     pub force: bool,
 }
 
-/// The private key of a key store.
+/// The private key of a key store (or of a PEM export).
 #[derive(Debug, clap::Args)]
-pub struct KeyArgs {
+pub struct StoreKeyArgs {
     /// Private key (PEM or DER, plain or encrypted, as the key decoder reads it): makes a key store.
     #[arg(long, short = 'k', value_name = "FILE")]
     pub key: Option<PathBuf>,
@@ -59,7 +61,7 @@ pub struct KeyArgs {
     pub passin: Option<PassSpec>,
 }
 
-impl KeyArgs {
+impl StoreKeyArgs {
     fn input(self) -> Option<KeyInput> {
         self.key.map(|path| KeyInput {
             path,
@@ -74,7 +76,7 @@ pub struct PemArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
-    key: KeyArgs,
+    key: StoreKeyArgs,
     /// Encrypt the key with this password (PKCS#8, PBKDF2-HMAC-SHA256 + AES-256-CBC).
     #[arg(long, value_name = "SPEC", requires = "key")]
     passout: Option<PassSpec>,
@@ -99,7 +101,7 @@ pub struct JksArgs {
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
-    key: KeyArgs,
+    key: StoreKeyArgs,
     /// Store password (pass:|env:|file:|fd:|stdin; asked on a terminal).
     #[arg(long, value_name = "SPEC")]
     passout: Option<PassSpec>,
@@ -133,20 +135,19 @@ pub struct BundleArgs {
     /// Base name of the files.
     #[arg(long, default_value = "ca")]
     name: String,
-    /// Replace existing files.
-    #[arg(long)]
-    force: bool,
+    #[command(flatten)]
+    force: ForceArgs,
 }
 
 fn request(
-    format: Format,
+    container: Container,
     common: CommonArgs,
-    key: KeyArgs,
+    key: StoreKeyArgs,
     passout: Option<PassSpec>,
     alias: Option<String>,
 ) -> ExportRequest {
     ExportRequest {
-        format,
+        container,
         out: common.out,
         certs: common.certs,
         key: key.input(),
@@ -156,62 +157,56 @@ fn request(
     }
 }
 
-fn report(outcome: &Outcome) {
-    for w in &outcome.warnings {
-        crate::term::warn(w);
-    }
-    let mut text = String::new();
-    for path in &outcome.written {
-        text += &format!("Wrote {}\n", crate::term::path(path));
-    }
-    for line in &outcome.summary {
-        text += &format!("  {}\n", crate::term::escape(line));
-    }
-    crate::term::print_summary(&text);
-}
+impl TryFrom<ExportArgs> for Request {
+    type Error = anyhow::Error;
 
-impl ExportArgs {
-    /// Converts the arguments and runs the export.
-    pub fn run(self) -> Result<ExitCode> {
-        let outcome = match self.command {
+    fn try_from(args: ExportArgs) -> Result<Request> {
+        Ok(match args.command {
             ExportCommand::Pem(a) => {
-                export::export(&request(Format::Pem, a.common, a.key, a.passout, None))?
+                if a.passout.is_some() && a.key.key.is_none() {
+                    bail!("--passout encrypts the key of a PEM export: give --key too");
+                }
+                Request::Export(request(Container::Pem, a.common, a.key, a.passout, None))
             }
             ExportCommand::P7b(a) => {
-                let no_key = KeyArgs {
+                let no_key = StoreKeyArgs {
                     key: None,
                     passin: None,
                 };
-                export::export(&request(
-                    Format::P7b { pem: a.pem },
+                Request::Export(request(
+                    Container::P7b { pem: a.pem },
                     a.common,
                     no_key,
                     None,
                     None,
-                ))?
+                ))
             }
             ExportCommand::Jks(a) => {
-                export::export(&request(Format::Jks, a.common, a.key, a.passout, a.alias))?
+                Request::Export(request(Container::Jks, a.common, a.key, a.passout, a.alias))
             }
             ExportCommand::P12(a) => {
                 let s = a.store;
-                export::export(&request(
-                    Format::P12 { legacy: a.legacy },
+                Request::Export(request(
+                    Container::P12 { legacy: a.legacy },
                     s.common,
                     s.key,
                     s.passout,
                     s.alias,
-                ))?
+                ))
             }
-            ExportCommand::Bundle(a) => export::bundle(&BundleRequest {
-                cas: a.cas,
-                out: a.out,
-                passout: a.passout,
-                name: a.name,
-                force: a.force,
-            })?,
-        };
-        report(&outcome);
-        Ok(ExitCode::SUCCESS)
+            ExportCommand::Bundle(a) => {
+                let name = &a.name;
+                if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\', '\0']) {
+                    bail!("--name must be a plain file name, not '{name}'");
+                }
+                Request::Bundle(BundleRequest {
+                    cas: a.cas,
+                    out: a.out,
+                    passout: a.passout,
+                    name: a.name,
+                    force: a.force.force,
+                })
+            }
+        })
     }
 }

@@ -1,18 +1,16 @@
 //! `dbtls issue {ca|intermediate|server|client}`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::ValueEnum;
 use time::OffsetDateTime;
 
-use crate::app::issue::{self, CaFiles, IssueRequest, KeySource, Lifetime};
-use crate::cli::key::PassoutArgs;
+use crate::app::issue::{CaFiles, IssueRequest, KeySource, Lifetime, default_paths};
+use crate::cli::common::{ForceArgs, PassoutArgs, check_specs, parse_sans};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 use crate::pki::profile::Profile;
-use crate::pki::san::San;
 
 /// The certificate roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,9 +81,8 @@ pub struct IssueArgs {
     pub chain_out: Option<PathBuf>,
     #[command(flatten)]
     pub pass: PassoutArgs,
-    /// Replace existing files.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub force: ForceArgs,
 }
 
 fn rfc3339(text: &str) -> Result<OffsetDateTime, String> {
@@ -93,95 +90,100 @@ fn rfc3339(text: &str) -> Result<OffsetDateTime, String> {
         .map_err(|e| format!("not an RFC 3339 time like 2030-01-01T00:00:00Z: {e}"))
 }
 
-impl IssueArgs {
-    /// Converts the arguments, issues, and prints the summary.
-    pub fn run(self) -> Result<ExitCode> {
-        let profile = match self.role {
+impl TryFrom<IssueArgs> for IssueRequest {
+    type Error = anyhow::Error;
+
+    /// Every check of the flag combinations, in the order the user meets them.
+    fn try_from(a: IssueArgs) -> Result<IssueRequest> {
+        let profile = match a.role {
             Role::Ca => Profile::Ca {
-                path_len: self.path_len,
+                path_len: a.path_len,
             },
             Role::Intermediate => Profile::Intermediate {
-                path_len: Some(self.path_len.unwrap_or(0)),
+                path_len: Some(a.path_len.unwrap_or(0)),
             },
-            Role::Server | Role::Client if self.path_len.is_some() => {
+            Role::Server | Role::Client if a.path_len.is_some() => {
                 bail!("--path-len is only for ca and intermediate")
             }
             Role::Server => Profile::Server,
             Role::Client => Profile::Client,
         };
-        let subject = self
+        let subject = a
             .subject
             .as_deref()
             .map(crate::pki::subject::parse)
             .transpose()?;
-        let sans = self
-            .sans
-            .iter()
-            .map(|s| San::parse(s))
-            .collect::<Result<Vec<_>, _>>()?;
-        let ca = match (self.ca, self.ca_key) {
+        let sans = parse_sans(&a.sans)?;
+        let generate = a.key.is_none() && a.csr.is_none();
+        if !generate && a.out_key.is_some() {
+            bail!(
+                "--out-key is only for a generated key (with --key or --csr the key stays where it is)"
+            );
+        }
+        if !generate && a.pass.is_given() {
+            bail!(
+                "--passout is only for a generated key (use dbtls key encrypt for an existing one)"
+            );
+        }
+        match (a.ca.is_some(), profile) {
+            (false, Profile::Ca { .. })
+            | (true, Profile::Intermediate { .. } | Profile::Server | Profile::Client) => {}
+            (false, p) => bail!(
+                "issue {} needs the signing CA: --ca CERT --ca-key KEY",
+                p.name()
+            ),
+            (true, Profile::Ca { .. }) => bail!(
+                "issue ca makes a self-signed root; use issue intermediate to sign a CA with another CA"
+            ),
+        }
+        if a.csr.is_some() && a.key.is_none() && matches!(profile, Profile::Ca { .. }) {
+            bail!(
+                "a root CA is self-signed, so it needs its own key (--key or --key-type), not a CSR"
+            );
+        }
+        check_specs(&[
+            a.passin.as_ref(),
+            a.key_passin.as_ref().filter(|_| a.key.is_some()),
+            a.pass.passout.as_ref(),
+        ])?;
+
+        let (default_cert, default_key) = default_paths(profile);
+        let ca = match (a.ca, a.ca_key) {
             (Some(cert), Some(key)) => Some(CaFiles {
                 cert,
                 key,
-                passin: self.passin,
+                passin: a.passin,
             }),
             _ => None,
         };
-        let key = match (self.key, self.csr) {
+        let key = match (a.key, a.csr) {
             (Some(path), _) => KeySource::File {
                 path,
-                passin: self.key_passin,
+                passin: a.key_passin,
             },
             (None, Some(path)) => KeySource::Csr(path),
-            (None, None) => KeySource::Generate(self.key_type.unwrap_or_default()),
+            (None, None) => KeySource::Generate(a.key_type.unwrap_or_default()),
         };
-        let lifetime = if self.not_before.is_some() || self.not_after.is_some() {
+        let lifetime = if a.not_before.is_some() || a.not_after.is_some() {
             Lifetime::Between {
-                not_before: self.not_before,
-                not_after: self.not_after,
+                not_before: a.not_before,
+                not_after: a.not_after,
             }
         } else {
-            Lifetime::Days(self.days)
+            Lifetime::Days(a.days)
         };
-        let req = IssueRequest {
+        Ok(IssueRequest {
             profile,
             subject,
             sans,
             ca,
             key,
             lifetime,
-            out_cert: self.out_cert,
-            out_key: self.out_key,
-            chain_out: self.chain_out,
-            protection: self.pass.protection(),
-            force: self.force,
-        };
-        let outcome = issue::run(&req)?;
-        for w in &outcome.warnings {
-            crate::term::warn(w);
-        }
-        let escape = crate::term::escape;
-        let mut text = format!("Issued {} certificate:\n", profile.name());
-        text += &format!("  subject:  {}\n", escape(&outcome.subject));
-        text += &format!("  issuer:   {}\n", escape(&outcome.issuer));
-        if !outcome.sans.is_empty() {
-            let sans: Vec<String> = outcome
-                .sans
-                .iter()
-                .map(|s| escape(&s.to_string()))
-                .collect();
-            text += &format!("  SANs:     {}\n", sans.join(", "));
-        }
-        text += &format!(
-            "  valid:    {} to {}\n",
-            crate::pki::cert::display_time(outcome.not_before),
-            crate::pki::cert::display_time(outcome.not_after)
-        );
-        text += &format!("  serial:   {}\n", outcome.serial);
-        for (path, what) in &outcome.written {
-            text += &format!("  wrote {}  {what}\n", crate::term::path(path));
-        }
-        crate::term::print_summary(&text);
-        Ok(ExitCode::SUCCESS)
+            out_cert: a.out_cert.unwrap_or(default_cert),
+            out_key: generate.then(|| a.out_key.unwrap_or(default_key)),
+            chain_out: a.chain_out,
+            protection: a.pass.protection(),
+            force: a.force.force,
+        })
     }
 }

@@ -1,12 +1,13 @@
 //! `dbtls key new|encrypt|decrypt|public`.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Subcommand, ValueEnum};
+use clap::Subcommand;
 
-use crate::app::key::{self, KeyRequest, Protection};
+use crate::app::key::KeyRequest;
+use crate::app::protection::Protection;
+use crate::cli::common::{ForceArgs, PassoutArgs, check_specs};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 use crate::pki::keyfile::Kdf;
@@ -23,7 +24,7 @@ pub struct KeyArgs {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Generate a private key (PKCS#8 PEM), optionally encrypted, and its public key.
-    New(NewArgs),
+    New(KeyNewArgs),
     /// Encrypt a private key (or change its password); reads PKCS#8, PKCS#1, SEC1, legacy PEM, DER.
     Encrypt(EncryptArgs),
     /// Write a private key without encryption (PKCS#8 PEM).
@@ -32,52 +33,9 @@ pub enum KeyCommand {
     Public(PublicArgs),
 }
 
-/// The KDF of a new encrypted key, as typed.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum KdfArg {
-    /// PBKDF2-HMAC-SHA256, 600,000 iterations (read by every OpenSSL 1.1+, Java, Python).
-    Pbkdf2,
-    /// scrypt N=2^14 r=8 p=1 (OpenSSL 1.1+; not Java).
-    Scrypt,
-}
-
-impl From<KdfArg> for Kdf {
-    fn from(k: KdfArg) -> Kdf {
-        match k {
-            KdfArg::Pbkdf2 => Kdf::Pbkdf2,
-            KdfArg::Scrypt => Kdf::Scrypt,
-        }
-    }
-}
-
-/// Options shared by commands that write a private key.
-#[derive(Debug, clap::Args)]
-pub struct PassoutArgs {
-    /// Encrypt the key with this password (pass:TEXT | env:VAR | file:PATH | fd:N | stdin).
-    #[arg(long, value_name = "SPEC")]
-    pub passout: Option<PassSpec>,
-    /// Encrypt the key, prompting for the password when --passout is not given.
-    #[arg(long)]
-    pub encrypt: bool,
-    /// Key derivation function of the encrypted key.
-    #[arg(long, value_enum, default_value = "pbkdf2")]
-    pub kdf: KdfArg,
-}
-
-impl PassoutArgs {
-    /// The typed protection.
-    pub fn protection(&self) -> Protection {
-        Protection {
-            encrypt: self.encrypt,
-            passout: self.passout.clone(),
-            kdf: self.kdf.into(),
-        }
-    }
-}
-
 /// `dbtls key new`.
 #[derive(Debug, clap::Args)]
-pub struct NewArgs {
+pub struct KeyNewArgs {
     /// Key type.
     #[arg(long, default_value = "rsa2048", value_parser = clap::builder::ValueParser::new(str::parse::<KeyType>))]
     pub key_type: KeyType,
@@ -89,9 +47,8 @@ pub struct NewArgs {
     pub public_out: Option<PathBuf>,
     #[command(flatten)]
     pub pass: PassoutArgs,
-    /// Replace existing files.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub force: ForceArgs,
 }
 
 /// `dbtls key encrypt`.
@@ -110,7 +67,7 @@ pub struct EncryptArgs {
     pub passout: Option<PassSpec>,
     /// Key derivation function.
     #[arg(long, value_enum, default_value = "pbkdf2")]
-    pub kdf: KdfArg,
+    pub kdf: Kdf,
     /// Replace an existing output.
     #[arg(long)]
     pub force: bool,
@@ -148,28 +105,32 @@ pub struct PublicArgs {
     pub force: bool,
 }
 
-impl KeyArgs {
-    /// Runs the command and prints what was written.
-    pub fn run(self) -> Result<ExitCode> {
-        let req = match self.command {
+impl TryFrom<KeyArgs> for KeyRequest {
+    type Error = anyhow::Error;
+
+    fn try_from(args: KeyArgs) -> Result<KeyRequest> {
+        Ok(match args.command {
             KeyCommand::New(a) => KeyRequest::New {
                 key_type: a.key_type,
                 protection: a.pass.protection(),
                 out: a.out,
                 public_out: a.public_out,
-                force: a.force,
+                force: a.force.force,
             },
-            KeyCommand::Encrypt(a) => KeyRequest::Encrypt {
-                input: a.input,
-                passin: a.passin,
-                out: a.out,
-                protection: Protection {
-                    encrypt: true,
-                    passout: a.passout,
-                    kdf: a.kdf.into(),
-                },
-                force: a.force,
-            },
+            KeyCommand::Encrypt(a) => {
+                check_specs(&[a.passin.as_ref(), a.passout.as_ref()])?;
+                KeyRequest::Encrypt {
+                    input: a.input,
+                    passin: a.passin,
+                    out: a.out,
+                    protection: Protection {
+                        encrypt: true,
+                        passout: a.passout,
+                        kdf: a.kdf,
+                    },
+                    force: a.force,
+                }
+            }
             KeyCommand::Decrypt(a) => KeyRequest::Decrypt {
                 input: a.input,
                 passin: a.passin,
@@ -182,13 +143,6 @@ impl KeyArgs {
                 out: a.out,
                 force: a.force,
             },
-        };
-        let outcome = key::run(&req)?;
-        let mut text = format!("{} key:\n", outcome.info);
-        for (path, what) in &outcome.written {
-            text += &format!("  wrote {}  {what}\n", crate::term::path(path));
-        }
-        crate::term::print_summary(&text);
-        Ok(ExitCode::SUCCESS)
+        })
     }
 }

@@ -1,8 +1,10 @@
 //! The command line: clap structures that hold exactly what was typed.
 //!
-//! Each subcommand's `run` converts its arguments once into a typed request for [`crate::app`]
-//! ("parse, don't validate"); nothing here reads files or does cryptography.
+//! Each subcommand's arguments convert once into a typed request for [`crate::app`] ("parse,
+//! don't validate"), with every check of flag combinations done there; nothing here prints,
+//! reads files or passwords, or does cryptography.
 
+pub mod common;
 pub mod config;
 pub mod csr;
 pub mod export;
@@ -13,7 +15,11 @@ pub mod setup;
 
 use std::process::ExitCode;
 
+use anyhow::Result;
 use clap::{Parser, Subcommand};
+
+use crate::app::Request;
+use crate::report::Options;
 
 /// dbtls: certificates and keys for MySQL, MariaDB and TiDB TLS.
 #[derive(Debug, Parser)]
@@ -44,18 +50,45 @@ pub enum Command {
 }
 
 impl Command {
-    /// Runs the subcommand.
-    pub fn run(self) -> anyhow::Result<ExitCode> {
-        match self {
-            Command::Setup(a) => a.run(),
-            Command::Config(a) => a.run(),
-            Command::Key(a) => a.run(),
-            Command::Issue(a) => a.run(),
-            Command::Csr(a) => a.run(),
-            Command::Inspect(a) => a.run(),
-            Command::Export(a) => a.run(),
-        }
+    /// Runs the subcommand: the one dispatch, arguments → typed request ([`crate::app::Request`])
+    /// → [`crate::app::run`] → [`crate::report`].
+    pub fn run(self) -> Result<ExitCode> {
+        let plain = Options::default();
+        let (request, options) = match self {
+            Command::Inspect(a) => return a.run(),
+            Command::Setup(a) => {
+                let options = Options { verbose: a.verbose };
+                (Request::Setup(a.try_into()?), options)
+            }
+            Command::Config(a) => (Request::Config(a.into()), plain),
+            Command::Key(a) => (Request::Key(a.try_into()?), plain),
+            Command::Issue(a) => (Request::Issue(a.try_into()?), plain),
+            Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
+            Command::Export(a) => (a.try_into()?, plain),
+        };
+        crate::report::print_outcome(&crate::app::run(&request)?, options)
     }
+}
+
+/// The advice the core leaves to the command line: which option gets past an error that the
+/// core reports in its own terms (a file that exists, a password with no terminal to ask on).
+/// Appended to the printed error line; flags are the command line's vocabulary, so it lives here.
+pub fn advice(error: &anyhow::Error) -> String {
+    use crate::io::password::{NoTerminal, Purpose};
+    let root = error.root_cause();
+    if let Some(e) = root.downcast_ref::<crate::io::Error>()
+        && e.reason == crate::io::Reason::Exists
+    {
+        return " (use --force to replace it)".into();
+    }
+    if let Some(e) = root.downcast_ref::<NoTerminal>() {
+        let flag = match e.purpose {
+            Purpose::New => "--passout",
+            Purpose::Existing => "--passin",
+        };
+        return format!(" (give {flag} pass:|env:|file:|fd:|stdin)");
+    }
+    String::new()
 }
 
 #[cfg(test)]

@@ -1,14 +1,13 @@
-//! `dbtls setup`: the datadir set, with a human summary.
+//! `dbtls setup`: the datadir set.
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Result;
 
 use crate::app::setup::{self, SetupRequest};
-use crate::io::password::{self, PassSpec, Purpose};
+use crate::cli::common::parse_sans;
+use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
-use crate::pki::san::San;
 
 /// Arguments of `dbtls setup`.
 #[derive(Debug, clap::Args)]
@@ -45,75 +44,22 @@ pub struct SetupArgs {
     pub verbose: bool,
 }
 
-impl SetupArgs {
-    /// Converts the arguments, runs setup and prints the summary.
-    pub fn run(self) -> Result<ExitCode> {
-        let sans = self
-            .sans
-            .iter()
-            .map(|s| San::parse(s))
-            .collect::<Result<Vec<_>, _>>()?;
-        let passout = match &self.passout {
-            Some(spec) => Some(password::read(Some(spec), Purpose::New, "CA key password")?),
-            None => None,
-        };
-        let req = SetupRequest {
-            datadir: self.datadir,
-            suffix: self.suffix,
-            uid: self.uid,
-            key_type: self.key_type,
-            days: self.days,
+impl TryFrom<SetupArgs> for SetupRequest {
+    type Error = anyhow::Error;
+
+    fn try_from(a: SetupArgs) -> Result<SetupRequest> {
+        let sans = parse_sans(&a.sans)?;
+        setup::check_suffix(&a.suffix)?;
+        Ok(SetupRequest {
+            datadir: a.datadir,
+            suffix: a.suffix,
+            uid: a.uid,
+            key_type: a.key_type,
+            days: a.days,
             sans,
-            force: self.force,
-            passout,
-            encrypt_client_key: self.encrypt_client_key,
-        };
-        let outcome = setup::run(&req)?;
-        for w in &outcome.warnings {
-            crate::term::warn(w);
-        }
-        if self.verbose {
-            for n in &outcome.notes {
-                crate::term::eprint_line(&format!("dbtls: {}", crate::term::escape(n)));
-            }
-        }
-        let mut text = String::new();
-        for s in &outcome.skipped {
-            text += &format!("{}\n", crate::term::escape(s));
-        }
-        if outcome.written.is_empty() {
-            crate::term::print_summary(&text);
-            return Ok(ExitCode::SUCCESS);
-        }
-        text += &format!(
-            "Wrote {} files in {}:\n",
-            outcome.written.len(),
-            crate::term::path(&outcome.datadir)
-        );
-        for w in &outcome.written {
-            let name = w.path.file_name().unwrap_or_default().to_string_lossy();
-            let expires = w
-                .expires
-                .map(|t| format!("  (expires {})", crate::pki::cert::display_time(t)))
-                .unwrap_or_default();
-            text += &format!("  {name:<16} {}{expires}\n", w.purpose);
-        }
-        text += "\n";
-        // The snippet is a convenience: a datadir path that no option file can carry (see
-        // render::render) must not turn a successful setup into a failure.
-        match crate::render::render(crate::render::Snippet::Mysql, &outcome.datadir) {
-            Ok(snippet) => {
-                text += "Next: add these lines to the server's option file (dbtls config mysql|mariadb|tidb prints them):\n";
-                for line in snippet
-                    .lines()
-                    .filter(|l| !l.starts_with('#') && !l.is_empty())
-                {
-                    text += &format!("  {line}\n");
-                }
-            }
-            Err(e) => crate::term::warn(&format!("no option-file snippet: {e:#}")),
-        }
-        crate::term::print_summary(&text);
-        Ok(ExitCode::SUCCESS)
+            force: a.force,
+            passout: a.passout,
+            encrypt_client_key: a.encrypt_client_key,
+        })
     }
 }

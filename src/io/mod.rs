@@ -27,6 +27,9 @@ pub use self::path::{
 };
 pub use read::{list_dir, read, read_if_exists};
 pub use transaction::Transaction;
+mod secret;
+
+pub use secret::Secret;
 
 /// The largest input file read (certificates, keys, stores); anything bigger is not one of ours.
 pub const MAX_INPUT: u64 = 16 * 1024 * 1024;

@@ -51,12 +51,16 @@ const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1
 const OID_PKCS12_PBE: &str = "1.2.840.113549.1.12.1.";
 
 /// The key derivation function of a new `ENCRYPTED PRIVATE KEY`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Kdf {
     /// PBES2 with PBKDF2-HMAC-SHA256, 600,000 iterations, 16-byte salt, AES-256-CBC.
     #[default]
+    #[value(
+        help = "PBKDF2-HMAC-SHA256, 600,000 iterations (read by every OpenSSL 1.1+, Java, Python)"
+    )]
     Pbkdf2,
     /// PBES2 with scrypt (N=2^14, r=8, p=1), AES-256-CBC.
+    #[value(help = "scrypt N=2^14 r=8 p=1 (OpenSSL 1.1+; not Java)")]
     Scrypt,
 }
 

@@ -52,6 +52,9 @@ pub struct DistinguishedName {
 /// id-at-commonName (X.520).
 pub const OID_CN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.4.3");
 
+/// emailAddress (PKCS#9, RFC 2985).
+pub const OID_EMAIL: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.1");
+
 impl DistinguishedName {
     /// A name from RDNs in the order given; each inner list is one RDN.
     pub fn new(rdns: Vec<Vec<Attribute>>) -> Result<DistinguishedName, Error> {
@@ -71,6 +74,20 @@ impl DistinguishedName {
             kind: StringKind::Utf8,
             value: cn.to_string(),
         }]])
+    }
+
+    /// The value of the last commonName (the most specific one, as TLS name checks use), if any.
+    pub fn last_common_name(&self) -> Option<&str> {
+        self.values_of(OID_CN).last()
+    }
+
+    /// The values of every attribute of type `oid`, in certificate order.
+    pub fn values_of(&self, oid: ObjectIdentifier) -> impl Iterator<Item = &str> {
+        self.rdns
+            .iter()
+            .flatten()
+            .filter(move |a| a.oid == oid)
+            .map(|a| a.value.as_str())
     }
 
     /// The RDNs in order.

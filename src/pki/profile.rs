@@ -49,6 +49,29 @@ pub enum Profile {
     Client,
 }
 
+/// The SANs a certificate gets under its role's policy ([`Profile::complete_sans`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedSans {
+    /// Every SAN, without duplicates.
+    pub sans: Vec<San>,
+    /// The DNS name taken from the CN because a server certificate had none.
+    pub from_cn: Option<San>,
+}
+
+/// Why a role's SAN policy cannot be met.
+#[derive(Debug, thiserror::Error)]
+pub enum SanPolicyError {
+    /// A server certificate without SANs and without a CN.
+    #[error("a server certificate needs a SAN")]
+    NoCommonName,
+    /// A server certificate without SANs whose CN is not a host name.
+    #[error("a server certificate needs a SAN and the CN '{0}' is not a host name")]
+    CommonNameNotHost(String),
+    /// An email address of the subject that is not one.
+    #[error(transparent)]
+    Email(Error),
+}
+
 /// Inputs to the extensions that are not decided by the role.
 #[derive(Debug, Clone)]
 pub struct ExtensionInputs<'a> {
@@ -81,6 +104,69 @@ impl Profile {
     /// The default lifetime in days.
     pub fn default_days(self) -> u32 {
         if self.is_ca() { CA_DAYS } else { LEAF_DAYS }
+    }
+
+    /// The default certificate file name (mysql_ssl_rsa_setup's names for ca, server, client).
+    pub const fn cert_file(self) -> &'static str {
+        match self {
+            Profile::Ca { .. } => "ca.pem",
+            Profile::Intermediate { .. } => "intermediate-cert.pem",
+            Profile::Server => "server-cert.pem",
+            Profile::Client => "client-cert.pem",
+        }
+    }
+
+    /// The default private key file name.
+    pub const fn key_file(self) -> &'static str {
+        match self {
+            Profile::Ca { .. } => "ca-key.pem",
+            Profile::Intermediate { .. } => "intermediate-key.pem",
+            Profile::Server => "server-key.pem",
+            Profile::Client => "client-key.pem",
+        }
+    }
+
+    /// The SAN policy of the role, applied to the SANs asked for (`given`) and the subject's
+    /// last commonName and emailAddress values:
+    /// - a server certificate always has a SAN: clients with `--ssl-mode=VERIFY_IDENTITY` check
+    ///   the host against it (RFC 6125 §6.4.4 has them ignore the CN when a SAN is present), so
+    ///   with none given the CN becomes its DNS name;
+    /// - an email address in the subject MUST also be an rfc822Name SAN (RFC 5280 §4.1.2.6);
+    /// - duplicates are dropped, the first kept.
+    pub fn complete_sans<'a>(
+        self,
+        given: Vec<San>,
+        common_name: Option<&str>,
+        emails: impl IntoIterator<Item = &'a str>,
+    ) -> Result<CompletedSans, SanPolicyError> {
+        let mut sans = given;
+        let mut from_cn = None;
+        if self == Profile::Server && sans.is_empty() {
+            let Some(cn) = common_name else {
+                return Err(SanPolicyError::NoCommonName);
+            };
+            // San::parse trims the text it reads; only the end can be trimmed for a DNS name.
+            match San::dns(cn.trim_end()) {
+                Ok(san) => {
+                    from_cn = Some(san.clone());
+                    sans.push(san);
+                }
+                Err(_) => return Err(SanPolicyError::CommonNameNotHost(cn.to_string())),
+            }
+        }
+        for email in emails {
+            let san = San::email(email.trim_end()).map_err(SanPolicyError::Email)?;
+            if !sans.contains(&san) {
+                sans.push(san);
+            }
+        }
+        let mut seen = Vec::new();
+        sans.retain(|s| {
+            let new = !seen.contains(s);
+            seen.push(s.clone());
+            new
+        });
+        Ok(CompletedSans { sans, from_cn })
     }
 
     /// The extensions of a certificate of this profile, in the order OpenSSL lists them.
@@ -207,6 +293,30 @@ mod tests {
         assert!(!Profile::Server.is_ca());
         assert!(!Profile::Client.is_ca());
         assert_eq!(Profile::Server.default_days(), 825);
+    }
+
+    #[test]
+    fn servers_get_the_cn_as_san_and_emails_are_added() {
+        let done = Profile::Server
+            .complete_sans(Vec::new(), Some("DB1.example"), ["a@example.com"])
+            .unwrap();
+        assert_eq!(done.from_cn, Some(San::Dns("db1.example".into())));
+        assert_eq!(
+            done.sans,
+            [
+                San::Dns("db1.example".into()),
+                San::Email("a@example.com".into())
+            ]
+        );
+        assert!(matches!(
+            Profile::Server.complete_sans(Vec::new(), Some("not a host"), []),
+            Err(SanPolicyError::CommonNameNotHost(_))
+        ));
+        let client = Profile::Client
+            .complete_sans(Vec::new(), Some("alice"), [])
+            .unwrap();
+        assert!(client.sans.is_empty() && client.from_cn.is_none());
+        assert_eq!(Profile::Server.cert_file(), "server-cert.pem");
     }
 
     #[test]

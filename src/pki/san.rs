@@ -53,17 +53,7 @@ impl San {
                             .into()
                         });
                 }
-                "email" => {
-                    return if rest.contains('@') && !rest.starts_with('@') && rest.is_ascii() {
-                        Ok(San::Email(rest.to_string()))
-                    } else {
-                        Err(NameError::San {
-                            text: text.to_string(),
-                            problem: SanProblem::NotEmail,
-                        }
-                        .into())
-                    };
-                }
+                "email" => return San::email_as(rest, text),
                 "uri" => {
                     return if rest.contains(':')
                         && rest.is_ascii()
@@ -91,9 +81,27 @@ impl San {
         San::dns(text)
     }
 
+    /// An rfc822Name for `addr`, checked as `--san email:ADDR` is.
+    pub fn email(addr: &str) -> Result<San, Error> {
+        San::email_as(addr, &format!("email:{addr}"))
+    }
+
+    /// An rfc822Name; `text` is how the user wrote the SAN, for the error.
+    fn email_as(addr: &str, text: &str) -> Result<San, Error> {
+        if addr.contains('@') && !addr.starts_with('@') && addr.is_ascii() {
+            Ok(San::Email(addr.to_string()))
+        } else {
+            Err(NameError::San {
+                text: text.to_string(),
+                problem: SanProblem::NotEmail,
+            }
+            .into())
+        }
+    }
+
     /// A DNS name, checked against the preferred name syntax (RFC 1034 §3.5, RFC 5280 §4.2.1.6),
     /// allowing one leading wildcard label and underscores (seen in service names).
-    fn dns(name: &str) -> Result<San, Error> {
+    pub fn dns(name: &str) -> Result<San, Error> {
         let bad = |problem: SanProblem| {
             Err(NameError::San {
                 text: name.to_string(),

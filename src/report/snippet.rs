@@ -1,30 +1,34 @@
-//! Config snippets, rendered by minijinja from `templates/` (embedded in the binary).
+//! Config snippets, rendered by minijinja from `templates/` (embedded in the binary): the
+//! output of `dbtls config` and the "Next:" lines of `dbtls setup`.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use minijinja::{Environment, UndefinedBehavior, context};
 
-/// The snippets `dbtls config` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The snippets `dbtls config` prints (the doc comments are `dbtls config --help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Snippet {
-    /// MySQL `[mysqld]`.
+    /// MySQL server `[mysqld]` ssl_ca/ssl_cert/ssl_key and require_secure_transport.
     Mysql,
-    /// MariaDB `[mariadb]` plus its client side.
+    /// MariaDB server `[mariadb]` plus client ssl-verify-server-cert.
     Mariadb,
     /// TiDB `[security]` TOML.
     Tidb,
-    /// `[client]` for mysql/mariadb clients.
+    /// `[client]` ssl-ca/ssl-cert/ssl-key with ssl-mode=VERIFY_IDENTITY.
     Client,
 }
 
 impl Snippet {
     fn template(self) -> (&'static str, &'static str) {
         match self {
-            Snippet::Mysql => ("mysql.cnf", include_str!("../templates/mysql.cnf.j2")),
-            Snippet::Mariadb => ("mariadb.cnf", include_str!("../templates/mariadb.cnf.j2")),
-            Snippet::Tidb => ("tidb.toml", include_str!("../templates/tidb.toml.j2")),
-            Snippet::Client => ("client.cnf", include_str!("../templates/client.cnf.j2")),
+            Snippet::Mysql => ("mysql.cnf", include_str!("../../templates/mysql.cnf.j2")),
+            Snippet::Mariadb => (
+                "mariadb.cnf",
+                include_str!("../../templates/mariadb.cnf.j2"),
+            ),
+            Snippet::Tidb => ("tidb.toml", include_str!("../../templates/tidb.toml.j2")),
+            Snippet::Client => ("client.cnf", include_str!("../../templates/client.cnf.j2")),
         }
     }
 }
@@ -52,10 +56,10 @@ pub fn render(snippet: Snippet, datadir: &Path) -> Result<String> {
     // A newline in the datadir would end the value and start a line of the reader's choosing
     // (e.g. `plugin_load_add=...` in a server's option file); no quoting form of my.cnf or TOML
     // carries control characters, so such a path is refused rather than escaped.
-    if let Some(c) = dir.chars().find(|&c| crate::term::is_unsafe(c)) {
+    if let Some(c) = dir.chars().find(|&c| crate::report::is_unsafe(c)) {
         bail!(
             "{}: the path holds the control character U+{:04X}; an option file cannot carry it safely",
-            crate::term::escape(dir),
+            crate::report::escape(dir),
             c as u32
         );
     }
