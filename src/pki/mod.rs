@@ -7,6 +7,7 @@
 pub mod cert;
 pub mod chain;
 pub mod csr;
+pub mod describe;
 pub mod key;
 pub mod keyfile;
 pub mod name;

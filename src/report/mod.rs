@@ -1,0 +1,3 @@
+//! Everything that reaches stdout and stderr.
+
+pub mod inspect;
