@@ -136,8 +136,8 @@ impl CertInfo {
     /// Describes a DER certificate, its names rendered for `dialect`.
     pub fn from_der(der: &[u8], dialect: Dialect) -> Result<CertInfo, Error> {
         let bad = Error::Cert;
-        let (_, cert) =
-            X509Certificate::from_der(der).map_err(|e| bad(format!("malformed certificate: {e}")))?;
+        let (_, cert) = X509Certificate::from_der(der)
+            .map_err(|e| bad(format!("malformed certificate: {e}")))?;
         let (subject, subject_rfc4514) = names(cert.subject().as_raw(), dialect)?;
         let (issuer, issuer_rfc4514) = names(cert.issuer().as_raw(), dialect)?;
         let time = |t: &x509_parser::time::ASN1Time| {

@@ -243,5 +243,4 @@ mod tests {
         assert!(sql_literal("Müller 日本".as_bytes(), SqlMode::NoBackslashEscapes).is_ok());
         assert!(sql_literal(b"caf\xe9", SqlMode::Default).is_ok());
     }
-
 }

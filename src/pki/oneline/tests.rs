@@ -32,8 +32,8 @@ fn non_ascii_bytes_are_uppercase_hex_and_backslash_is_kept() {
 fn bmp_and_unknown_oids() {
     // SEQUENCE { SET { SEQUENCE { OID 2.5.4.3, BMPString "ab" } } }
     let der = [
-        0x30, 0x0F, 0x31, 0x0D, 0x30, 0x0B, 0x06, 0x03, 0x55, 0x04, 0x03, 0x1E, 0x04, 0, b'a',
-        0, b'b',
+        0x30, 0x0F, 0x31, 0x0D, 0x30, 0x0B, 0x06, 0x03, 0x55, 0x04, 0x03, 0x1E, 0x04, 0, b'a', 0,
+        b'b',
     ];
     let e = entries(&der).unwrap();
     assert_eq!(openssl3(&e), r"/CN=\x00a\x00b");

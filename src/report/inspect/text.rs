@@ -107,9 +107,8 @@ fn certificate(out: &mut String, c: &CertInfo, now: OffsetDateTime) {
 
 /// What follows `private key (...): ` on a key's line.
 fn private_key(k: &KeyItem, belongs_to: Option<&(String, usize)>) -> String {
-    let certificate = |(src, i): &(String, usize)| {
-        format!("belongs to certificate {}", item_name(src, *i))
-    };
+    let certificate =
+        |(src, i): &(String, usize)| format!("belongs to certificate {}", item_name(src, *i));
     if let Some(why) = k.locked {
         let belongs = match belongs_to {
             Some(b) => certificate(b),
