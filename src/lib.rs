@@ -22,7 +22,7 @@ pub mod formats;
 pub mod io;
 pub mod pki;
 pub mod report;
-pub mod term;
+pub mod untrusted;
 
 use std::ffi::OsString;
 use std::path::Path;

@@ -353,7 +353,7 @@ impl<'a> Cursor<'a> {
         if kind != CERT_TYPE {
             return Err(Error::Unsupported(format!(
                 "JKS: certificate type '{}' is not X.509",
-                crate::term::escape(&kind)
+                crate::untrusted::escape(&kind)
             )));
         }
         Ok(self.bytes()?.to_vec())
@@ -424,7 +424,7 @@ pub fn read(data: &[u8], password: Option<&[u8]>) -> Result<Store, Error> {
                         let key = PrivateKey::from_pkcs8_der(&pkcs8).map_err(|e| {
                             Error::Unsupported(format!(
                                 "JKS: key entry '{}': {e}",
-                                crate::term::escape(&alias)
+                                crate::untrusted::escape(&alias)
                             ))
                         })?;
                         store.keys.push(KeyEntry { alias, key, chain });

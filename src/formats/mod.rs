@@ -1,6 +1,7 @@
 //! Containers that carry certificates and keys: PKCS#7 (.p7b), JKS and PKCS#12, and the
 //! detection of what a file holds. Pure: bytes in, bytes out.
 
+pub mod detect;
 pub mod jks;
 pub mod p12;
 pub mod p7b;

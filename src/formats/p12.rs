@@ -119,6 +119,22 @@ pub fn write(store: &Store, password: &[u8], encryption: P12Encryption) -> Resul
         .map_err(|e| Error::Unsupported(format!("PKCS#12: writing failed: {e}")))
 }
 
+/// Whether `data` starts like a PKCS#12 PFX: a SEQUENCE whose first element is INTEGER 3
+/// followed by the authSafe SEQUENCE (RFC 7292 §4: `PFX ::= SEQUENCE { version INTEGER {v3(3)},
+/// authSafe ContentInfo, macData MacData OPTIONAL }`).
+///
+/// Only the header is looked at, not the whole encoding, so that a truncated or BER
+/// (indefinite-length) store is still recognised and reported by the PKCS#12 reader with its
+/// own reason rather than as unknown bytes.
+pub fn is_p12(data: &[u8]) -> bool {
+    let body = match (data.first(), data.get(1)) {
+        (Some(0x30), Some(&len)) if len < 0x80 => data.get(2..),
+        (Some(0x30), Some(&len)) => data.get(2 + usize::from(len & 0x7F)..),
+        _ => None,
+    };
+    body.is_some_and(|b| b.starts_with(&[0x02, 0x01, 0x03, 0x30]))
+}
+
 /// Reads a PKCS#12 file with its password, checking the MAC.
 ///
 /// Every bag is kept (p12-keystore's `Pkcs12Archive`, which caps hostile iteration counts at

@@ -62,6 +62,14 @@ pub enum CertError {
         /// The encoder's message.
         detail: String,
     },
+    /// A part of a certificate does not parse (described by `describe`).
+    #[error("{what}: {detail}")]
+    Unreadable {
+        /// What failed ("malformed certificate", "malformed keyUsage", ...).
+        what: &'static str,
+        /// The parser's message.
+        detail: String,
+    },
     /// An extension could not be DER-encoded.
     #[error("encoding extension {oid}: {detail}")]
     ExtensionEncoding {

@@ -141,6 +141,11 @@ fn find(data: &[u8]) -> Result<KeyBlock, Error> {
     else {
         return Err(KeyError::NoPemKey.into());
     };
+    from_block(&block)
+}
+
+/// The key of one parsed PEM block, with its label and legacy encryption header.
+fn from_block(block: &pem::Pem) -> Result<KeyBlock, Error> {
     let encrypted = block
         .headers()
         .get("Proc-Type")
@@ -160,22 +165,26 @@ fn find(data: &[u8]) -> Result<KeyBlock, Error> {
     Ok(KeyBlock {
         label,
         dek_info,
-        der: Zeroizing::new(block.into_contents()),
+        der: Zeroizing::new(block.contents().to_vec()),
     })
 }
 
 /// Whether `data` (PEM or DER) is an encrypted private key (PKCS#8 `ENCRYPTED PRIVATE KEY` or
 /// legacy `Proc-Type: 4,ENCRYPTED` PEM).
 pub fn is_encrypted(data: &[u8]) -> bool {
-    match find(data) {
-        Ok(f) => match f.label.as_deref() {
-            Some("ENCRYPTED PRIVATE KEY") => true,
-            Some(_) => f.dek_info.is_some(),
-            None => {
-                PrivateKeyInfoRef::from_der(&f.der).is_err() && EpkiShape::from_der(&f.der).is_ok()
-            }
-        },
-        Err(_) => false,
+    find(data).is_ok_and(|f| found_encrypted(&f))
+}
+
+/// [`is_encrypted`] for one already parsed PEM block (a file with several keys).
+pub fn is_encrypted_block(block: &pem::Pem) -> bool {
+    from_block(block).is_ok_and(|f| found_encrypted(&f))
+}
+
+fn found_encrypted(f: &KeyBlock) -> bool {
+    match f.label.as_deref() {
+        Some("ENCRYPTED PRIVATE KEY") => true,
+        Some(_) => f.dek_info.is_some(),
+        None => PrivateKeyInfoRef::from_der(&f.der).is_err() && EpkiShape::from_der(&f.der).is_ok(),
     }
 }
 
@@ -185,7 +194,16 @@ pub fn is_encrypted(data: &[u8]) -> bool {
 /// [`Error`] whose message names the reason (never the password). A password given for a key
 /// that is not encrypted is ignored, as OpenSSL does.
 pub fn decode_private_key(data: &[u8], password: Option<&[u8]>) -> Result<PrivateKey, Error> {
-    let found = find(data)?;
+    decode_found(&find(data)?, password)
+}
+
+/// [`decode_private_key`] for one already parsed PEM block, so that a file holding several
+/// keys is not parsed again per key.
+pub fn decode_block(block: &pem::Pem, password: Option<&[u8]>) -> Result<PrivateKey, Error> {
+    decode_found(&from_block(block)?, password)
+}
+
+fn decode_found(found: &KeyBlock, password: Option<&[u8]>) -> Result<PrivateKey, Error> {
     let need_password = || DecryptError::PasswordNeeded;
     if let Some(dek) = &found.dek_info {
         let password = password.ok_or_else(need_password)?;

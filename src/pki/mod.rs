@@ -7,6 +7,7 @@
 pub mod cert;
 pub mod chain;
 pub mod csr;
+pub mod describe;
 mod error;
 pub mod key;
 pub mod keyfile;

@@ -1,8 +1,10 @@
 //! Everything that reaches stdout or stderr: terminal escaping and the fallible writes
-//! ([`terminal`]), the config snippets ([`snippet`]), and the summaries of the commands
-//! ([`summary`]), each turning a command's outcome into exactly the text it prints.
+//! ([`terminal`]), the config snippets ([`snippet`]), the summaries of the commands
+//! ([`summary`]) and inspect's text, JSON, `--field` and SQL output ([`inspect`]), each turning a
+//! command's outcome into exactly the text it prints.
 
 pub mod dropin;
+pub mod inspect;
 pub mod snippet;
 pub mod summary;
 pub mod terminal;
