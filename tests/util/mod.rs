@@ -124,6 +124,32 @@ impl TestDir {
         ok(self.openssl().args(args))
     }
 
+    /// `openssl req -new` with a new unencrypted P-256 key written to `key`: the request (or with
+    /// `-x509` in `extra`, a self-signed certificate) for `subj` goes to `out`.
+    pub fn openssl_p256_req(
+        &self,
+        key: impl AsRef<Path>,
+        out: impl AsRef<Path>,
+        subj: &str,
+        extra: &[&str],
+    ) -> String {
+        ok(self
+            .openssl()
+            .args([
+                "req",
+                "-new",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-subj", subj, "-keyout"])
+            .arg(key.as_ref())
+            .arg("-out")
+            .arg(out.as_ref())
+            .args(extra))
+    }
+
     /// `openssl x509 -noout -text` of a certificate.
     pub fn x509_text(&self, cert: impl AsRef<Path>) -> String {
         ok(self
