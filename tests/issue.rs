@@ -14,36 +14,66 @@ const INTER: Issuer = Issuer::new("out/intermediate-cert.pem", "out/intermediate
 /// What `openssl verify` needs for the leaves of [`pki`].
 const CHAIN: Chain = Chain::via("out/ca.pem", "out/intermediate-cert.pem");
 
+/// A root → intermediate → server and client chain issued into `out/` with dbtls.
+struct ChainSpec<'a> {
+    /// What the root and intermediate subjects start with (before `/O=Example`).
+    ca_prefix: &'a str,
+    /// The key types of the root, the intermediate, the server and the client.
+    keys: [&'a str; 4],
+    /// The root key's `--passout` (none: unencrypted).
+    root_passout: Option<&'a str>,
+    /// The server's SANs.
+    sans: &'a [&'a str],
+    /// More options for the server.
+    server_extra: &'a [&'a str],
+}
+
+impl ChainSpec<'_> {
+    fn issue(&self, t: &TestDir) {
+        let [root_key, int_key, server_key, client_key] = self.keys;
+        let mut root = vec!["--key-type", root_key];
+        let mut root_ca = Issuer::new(ROOT.cert, ROOT.key);
+        if let Some(p) = self.root_passout {
+            root.extend(["--passout", p]);
+            root_ca = ROOT;
+        }
+        let prefix = self.ca_prefix;
+        let root_subject = format!("{prefix}/O=Example/CN=Example Root CA");
+        ok(t.issue("ca", &root_subject, None, &root));
+        let int = format!("{prefix}/O=Example/CN=Example Intermediate");
+        ok(t.issue(
+            "intermediate",
+            &int,
+            Some(&root_ca),
+            &["--key-type", int_key],
+        ));
+        let server = [
+            &san_args(self.sans)[..],
+            &["--key-type", server_key],
+            self.server_extra,
+        ]
+        .concat();
+        ok(t.issue(
+            "server",
+            "/O=Example/CN=db1.example.com",
+            Some(&INTER),
+            &server,
+        ));
+        let alice = "/O=Example/CN=alice/emailAddress=alice@example.com";
+        ok(t.issue("client", alice, Some(&INTER), &["--key-type", client_key]));
+    }
+}
+
 /// Root (encrypted key) → intermediate → server and client, all ECDSA for speed.
 fn pki(t: &TestDir) {
-    let root = ["--key-type", "ecdsa-p256", "--passout", "pass:ca-pw"];
-    ok(t.issue("ca", "/O=Example/CN=Example Root CA", None, &root));
-    let int = "/O=Example/CN=Example Intermediate";
-    ok(t.issue(
-        "intermediate",
-        int,
-        Some(&ROOT),
-        &["--key-type", "ecdsa-p384"],
-    ));
-    let sans = ["db1.example.com", "db.example.com", "10.0.0.5", "fd00::5"];
-    let server = [
-        &san_args(&sans)[..],
-        &[
-            "--key-type",
-            "ecdsa-p256",
-            "--chain-out",
-            "out/server-chain.pem",
-        ],
-    ]
-    .concat();
-    ok(t.issue(
-        "server",
-        "/O=Example/CN=db1.example.com",
-        Some(&INTER),
-        &server,
-    ));
-    let alice = "/O=Example/CN=alice/emailAddress=alice@example.com";
-    ok(t.issue("client", alice, Some(&INTER), &["--key-type", "ed25519"]));
+    ChainSpec {
+        ca_prefix: "",
+        keys: ["ecdsa-p256", "ecdsa-p384", "ecdsa-p256", "ed25519"],
+        root_passout: Some("pass:ca-pw"),
+        sans: &["db1.example.com", "db.example.com", "10.0.0.5", "fd00::5"],
+        server_extra: &["--chain-out", "out/server-chain.pem"],
+    }
+    .issue(t);
 }
 
 /// `--san NAME` for each name.
@@ -638,25 +668,14 @@ fn a_reused_key_keeps_the_public_key_and_every_passin_spec_form_works() {
 #[test]
 fn pkilint_finds_no_error_in_any_profile() {
     let t = TestDir::new();
-    let rsa = ["--key-type", "rsa2048"];
-    ok(t.issue("ca", "/C=US/O=Example/CN=Example Root CA", None, &rsa));
-    let root = Issuer::new(ROOT.cert, ROOT.key);
-    let int = "/C=US/O=Example/CN=Example Intermediate";
-    ok(t.issue(
-        "intermediate",
-        int,
-        Some(&root),
-        &["--key-type", "ecdsa-p384"],
-    ));
-    let server = [&san_args(&["db1.example.com", "10.0.0.5"])[..], &rsa].concat();
-    ok(t.issue(
-        "server",
-        "/O=Example/CN=db1.example.com",
-        Some(&INTER),
-        &server,
-    ));
-    let alice = "/O=Example/CN=alice/emailAddress=alice@example.com";
-    ok(t.issue("client", alice, Some(&INTER), &["--key-type", "ed25519"]));
+    ChainSpec {
+        ca_prefix: "/C=US",
+        keys: ["rsa2048", "ecdsa-p384", "rsa2048", "ed25519"],
+        root_passout: None,
+        sans: &["db1.example.com", "10.0.0.5"],
+        server_extra: &[],
+    }
+    .issue(&t);
     for cert in [
         "ca.pem",
         "intermediate-cert.pem",
