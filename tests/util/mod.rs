@@ -236,6 +236,26 @@ impl TestDir {
         stdout(&out)
     }
 
+    /// `openssl pkcs12 -export` of `leaf.pem` with `leaf-key.pem` and the CA certificates
+    /// `int.pem` and `d/ca.pem` (the chain both container fixtures make), password `pw`, into
+    /// `out`. (openssl keeps only the last -certfile, so the CA certificates go in one file,
+    /// `cas.pem`.)
+    pub fn openssl_p12_of_leaf(&self, out: &str, extra: &[&str]) {
+        self.write("cas.pem", self.read("int.pem") + &self.read("d/ca.pem"));
+        ok(self
+            .openssl()
+            .args([
+                "pkcs12",
+                "-export",
+                "-inkey",
+                "leaf-key.pem",
+                "-in",
+                "leaf.pem",
+            ])
+            .args(["-certfile", "cas.pem", "-passout", "pass:pw", "-out", out])
+            .args(extra));
+    }
+
     /// `keytool` with this directory as the working directory.
     pub fn keytool(&self) -> Command {
         let mut cmd = keytool();
