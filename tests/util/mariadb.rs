@@ -4,7 +4,6 @@
 //! A missing `mariadbd`/`mariadb-install-db`/`mariadb` is a test failure: the README's test
 //! command installs them.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -28,11 +27,6 @@ fn program(name: &str) -> String {
     panic!(
         "{name} not found: install mariadb-server and mariadb-client (the README's test command does)"
     );
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("no free port on 127.0.0.1");
-    listener.local_addr().expect("local address").port()
 }
 
 fn is_root() -> bool {
@@ -93,7 +87,9 @@ impl MariaDb {
             |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let mut last_err = String::new();
         for _attempt in 0..3 {
-            let port = free_port();
+            // A port taken between free_port and the bind makes mariadbd exit: the next
+            // attempt picks another.
+            let port = super::free_port();
             let mut cmd = Command::new(program("mariadbd"));
             cmd.arg("--no-defaults")
                 .arg(format!("--datadir={}", data.display()))
@@ -244,6 +240,11 @@ impl MariaDb {
     fn stop(&mut self) {
         use nix::sys::signal::{Signal, kill};
         use nix::unistd::Pid;
+        // Stopped already (a failed start, then Drop): its pid may belong to another process by
+        // now, so no signal is sent. (Child keeps the status once it has been waited for.)
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let pid = Pid::from_raw(self.child.id() as i32);
         let _ = kill(pid, Signal::SIGTERM);
         let deadline = Instant::now() + Duration::from_secs(20);
