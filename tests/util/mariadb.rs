@@ -5,7 +5,7 @@
 //! command installs them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running server.
@@ -263,6 +263,15 @@ impl Drop for MariaDb {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Asserts that a client was refused at login: not run, "Access denied" (error 1045).
+pub fn assert_access_denied(out: &Output, context: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("1045"),
+        "{context}: not refused with 1045: {stderr}"
+    );
 }
 
 fn whoami() -> String {
