@@ -716,14 +716,8 @@ fn mariadb_accepts_the_sql_for_the_right_certificate_only() {
         let create = format!("CREATE USER {}@'%';\n", literal(&user));
         std::fs::write(&file, format!("{create}{sql}")).unwrap();
         db.root_sql_file(&file);
-        assert_only_this_certificate_logs_in(
-            &db,
-            &user,
-            &ca,
-            &cert,
-            &other,
-            &format!("{subj}\n{sql}"),
-        );
+        let context = format!("{subj}\n{sql}");
+        assert_only_this_certificate_logs_in(&db, &user, &ca, &cert, &other, &context);
     }
 }
 
@@ -841,14 +835,8 @@ fn mariadb_runs_hostile_subjects_as_one_statement_in_both_sql_modes() {
             let (_, set_mode, _) = modes[m];
             assert_eq!(paste(&name, set_mode, &sql), 1, "{subj}: {sql}");
             assert!(victim_exists(), "{subj}: {sql}");
-            assert_only_this_certificate_logs_in(
-                &db,
-                &user,
-                &ca,
-                &cert,
-                &other,
-                &format!("{mode} {subj}\n{sql}"),
-            );
+            let context = format!("{mode} {subj}\n{sql}");
+            assert_only_this_certificate_logs_in(&db, &user, &ca, &cert, &other, &context);
         }
     }
 }
