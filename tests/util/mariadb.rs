@@ -175,34 +175,18 @@ impl MariaDb {
 
     /// Runs SQL as root over the unix socket; panics on failure; returns stdout.
     pub fn root_sql(&self, sql: &str) -> String {
-        let out = self
-            .socket_client()
-            .args(["-e", sql])
-            .output()
-            .expect("cannot run mariadb");
-        assert!(
-            out.status.success(),
-            "SQL failed: {sql}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let mut cmd = self.socket_client();
+        cmd.args(["-e", sql]);
+        root_output(cmd, &format!("SQL failed: {sql}"))
     }
 
     /// Runs a file of SQL as root over the unix socket, exactly as a user pastes it into the
     /// client (`mariadb < file`); panics on failure.
     pub fn root_sql_file(&self, path: &Path) -> String {
         let file = std::fs::File::open(path).expect("open SQL file");
-        let out = self
-            .socket_client()
-            .stdin(file)
-            .output()
-            .expect("cannot run mariadb");
-        assert!(
-            out.status.success(),
-            "SQL file failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let mut cmd = self.socket_client();
+        cmd.stdin(file);
+        root_output(cmd, "SQL file failed:")
     }
 
     /// The `mariadb` client over TCP to 127.0.0.1 on this server's port, with no option files.
@@ -263,6 +247,17 @@ impl Drop for MariaDb {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Runs a root client command that must succeed; returns stdout.
+fn root_output(mut cmd: Command, failed: &str) -> String {
+    let out = cmd.output().expect("cannot run mariadb");
+    assert!(
+        out.status.success(),
+        "{failed}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Asserts that a client was refused at login: not run, "Access denied" (error 1045).
