@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh Debian machine: installs the peers the tests talk to when they
 # are missing (openssl, MariaDB server and client, a JDK with keytool/javac, MariaDB Connector/J,
-# util-linux's setpriv, pkilint), then runs `cargo test`. A missing peer fails its tests.
+# util-linux's setpriv, pkilint), then checks the quality bar (`cargo fmt --check`, `cargo clippy
+# --all-targets -- -D warnings`) and runs `cargo test`. A missing peer fails its tests; a format
+# or lint finding fails the run before any test.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,5 +35,19 @@ if ! have lint_pkix_cert; then
   python3 -m pip install --quiet pkilint 2>/dev/null || python3 -m pip install --quiet --break-system-packages pkilint
   hash -r
 fi
+
+# The quality bar: unformatted code or any clippy warning fails the run (set -e). A toolchain
+# without the two components gets them from rustup.
+for component in rustfmt clippy; do
+  sub=${component#rust}; sub=${sub:-$component}
+  if ! cargo "$sub" --version >/dev/null 2>&1 && command -v rustup >/dev/null 2>&1; then
+    echo "test.sh: installing $component"
+    rustup component add "$component"
+  fi
+done
+echo "test.sh: cargo fmt --check"
+cargo fmt --all --check
+echo "test.sh: cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
 
 cargo test --all-targets "$@"

@@ -2,18 +2,13 @@
 //! client), plus round trips through our own readers and reading stores made by those tools.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::ops::Deref;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::util::{TestDir, fails, listing, mode, ok, openssl, run};
-
-fn keytool() -> Command {
-    let mut cmd = Command::new("keytool");
-    cmd.stdin(Stdio::null());
-    cmd
-}
+use crate::util::{Chain, TestDir, free_port, listing, mode, ok, openssl, run, stderr, stdout};
 
 /// A setup datadir plus a 3-certificate chain made with openssl: leaf (EC P-256, clientAuth and
 /// serverAuth, SAN localhost) ← "Test Intermediate" (pathlen 0) ← the setup CA.
@@ -21,58 +16,45 @@ struct Fixture {
     dir: TestDir,
 }
 
+impl Deref for Fixture {
+    type Target = TestDir;
+
+    fn deref(&self) -> &TestDir {
+        &self.dir
+    }
+}
+
 impl Fixture {
     fn new() -> Fixture {
         let dir = TestDir::new();
-        ok(dir.dbtls().args(["setup", "--datadir", "d"]));
-        std::fs::write(
-            dir.join("int.ext"),
+        dir.setup_datadir("d");
+        dir.write(
+            "int.ext",
             "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n",
-        )
-        .unwrap();
-        std::fs::write(
-            dir.join("leaf.ext"),
+        );
+        dir.write(
+            "leaf.ext",
             "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth,serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\nauthorityKeyIdentifier=keyid\n",
-        )
-        .unwrap();
-        for (name, cn, ca, ca_key, ext, serial) in [
+        );
+        for (name, cn, ca, ca_key, serial) in [
             (
                 "int",
                 "Test Intermediate",
                 "d/ca.pem",
                 "d/ca-key.pem",
-                "int.ext",
                 "0x1001",
             ),
-            (
-                "leaf",
-                "Test Leaf",
-                "int.pem",
-                "int-key.pem",
-                "leaf.ext",
-                "0x1002",
-            ),
+            ("leaf", "Test Leaf", "int.pem", "int-key.pem", "0x1002"),
         ] {
-            ok(openssl().current_dir(dir.path()).args([
-                "req",
-                "-new",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-nodes",
-                "-keyout",
-                &format!("{name}-key.pem"),
-                "-subj",
-                &format!("/CN={cn}"),
-                "-out",
-                &format!("{name}.csr"),
-            ]));
-            ok(openssl().current_dir(dir.path()).args([
+            let (key, csr) = (format!("{name}-key.pem"), format!("{name}.csr"));
+            dir.openssl_p256_req(&key, &csr, &format!("/CN={cn}"), &[]);
+            let ext = format!("{name}.ext");
+            let out = format!("{name}.pem");
+            dir.openssl_ok(&[
                 "x509",
                 "-req",
                 "-in",
-                &format!("{name}.csr"),
+                &csr,
                 "-CA",
                 ca,
                 "-CAkey",
@@ -83,20 +65,12 @@ impl Fixture {
                 "30",
                 "-sha256",
                 "-extfile",
-                ext,
+                &ext,
                 "-out",
-                &format!("{name}.pem"),
-            ]));
+                &out,
+            ]);
         }
         Fixture { dir }
-    }
-
-    fn p(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn dbtls(&self) -> Command {
-        self.dir.dbtls()
     }
 
     /// `dbtls export FORMAT --out OUT` with the chain given in a scrambled order (root, leaf,
@@ -112,11 +86,47 @@ impl Fixture {
         ok(cmd.args(extra))
     }
 
+    /// For `jks` and `p12`: `trust.EXT` (the setup CA) and `client.EXT` (the leaf with its key
+    /// and chain), both with the store password `pw`.
+    fn trust_and_client_stores(&self, pw: &str) {
+        let passout = format!("--passout=pass:{pw}");
+        for ext in ["jks", "p12"] {
+            let trust = format!("trust.{ext}");
+            self.dbtls_ok(&[
+                "export", ext, "--out", &trust, "--cert", "d/ca.pem", &passout,
+            ]);
+            self.export(ext, &format!("client.{ext}"), true, &[&passout]);
+        }
+    }
+
+    /// Writes `source` as `CLASS.java` and compiles it into `classes/`.
+    fn javac(&self, class: &str, source: &str) {
+        let file = format!("{class}.java");
+        self.write(&file, source);
+        ok(Command::new("javac")
+            .current_dir(self.path())
+            .args(["-d", "classes", &file]));
+    }
+
     fn subjects(text: &str) -> Vec<String> {
         text.lines()
             .filter(|l| l.starts_with("subject="))
             .map(str::to_string)
             .collect()
+    }
+
+    /// The `subject=` lines of `openssl pkcs7 -print_certs` of a p7b (`inform` DER or PEM).
+    fn p7b_subjects(&self, file: &str, inform: &str) -> Vec<String> {
+        let printed = self.openssl_ok(&[
+            "pkcs7",
+            "-inform",
+            inform,
+            "-print_certs",
+            "-noout",
+            "-in",
+            file,
+        ]);
+        Fixture::subjects(&printed)
     }
 }
 
@@ -127,26 +137,16 @@ fn p7b_der_and_pem_are_read_by_openssl_and_keytool_leaf_first() {
     let f = Fixture::new();
     f.export("p7b", "chain.p7b", false, &[]);
     f.export("p7b", "chain-pem.p7b", false, &["--pem"]);
-    assert!(
-        std::fs::read_to_string(f.p("chain-pem.p7b"))
-            .unwrap()
-            .starts_with("-----BEGIN PKCS7-----")
-    );
+    assert!(f.read("chain-pem.p7b").starts_with("-----BEGIN PKCS7-----"));
     let want = vec![
         "subject=CN = Test Leaf".to_string(),
         "subject=CN = Test Intermediate".to_string(),
         format!("subject=CN = {CA_CN}"),
     ];
-    let der = ok(openssl()
-        .args(["pkcs7", "-inform", "DER", "-print_certs", "-noout", "-in"])
-        .arg(f.p("chain.p7b")));
-    assert_eq!(Fixture::subjects(&der), want, "{der}");
-    let pem = ok(openssl()
-        .args(["pkcs7", "-print_certs", "-noout", "-in"])
-        .arg(f.p("chain-pem.p7b")));
-    assert_eq!(Fixture::subjects(&pem), want, "{pem}");
+    assert_eq!(f.p7b_subjects("chain.p7b", "DER"), want);
+    assert_eq!(f.p7b_subjects("chain-pem.p7b", "PEM"), want);
     for file in ["chain.p7b", "chain-pem.p7b"] {
-        let out = ok(keytool().args(["-printcert", "-file"]).arg(f.p(file)));
+        let out = ok(f.keytool().args(["-printcert", "-file", file]));
         assert!(out.contains("Certificate[3]:"), "{out}");
         let owners: Vec<&str> = out.lines().filter(|l| l.starts_with("Owner:")).collect();
         assert_eq!(
@@ -158,12 +158,12 @@ fn p7b_der_and_pem_are_read_by_openssl_and_keytool_leaf_first() {
             ]
         );
         // Our reader gives the same three, in file order.
-        let certs = dbtls::formats::p7b::read(&std::fs::read(f.p(file)).unwrap()).unwrap();
+        let certs = dbtls::formats::p7b::read(&f.read_bytes(file)).unwrap();
         assert_eq!(certs.len(), 3);
     }
-    assert_eq!(mode(&f.p("chain.p7b")), 0o644);
+    assert_eq!(mode(&f.join("chain.p7b")), 0o644);
     // A p7b made by OpenSSL is read by ours.
-    ok(openssl().current_dir(f.dir.path()).args([
+    f.openssl_ok(&[
         "crl2pkcs7",
         "-nocrl",
         "-certfile",
@@ -174,57 +174,41 @@ fn p7b_der_and_pem_are_read_by_openssl_and_keytool_leaf_first() {
         "DER",
         "-out",
         "ossl.p7b",
-    ]));
-    assert_eq!(
-        dbtls::formats::p7b::read(&std::fs::read(f.p("ossl.p7b")).unwrap())
-            .unwrap()
-            .len(),
-        2
-    );
+    ]);
+    let theirs = dbtls::formats::p7b::read(&f.read_bytes("ossl.p7b")).unwrap();
+    assert_eq!(theirs.len(), 2);
 }
 
 #[test]
 fn pem_keystore_puts_the_encrypted_key_first_and_orders_the_chain() {
     let f = Fixture::new();
     f.export("pem", "bundle.pem", true, &["--passout", "pass:s3cret"]);
-    let text = std::fs::read_to_string(f.p("bundle.pem")).unwrap();
+    let text = f.read("bundle.pem");
     assert!(
         text.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
         "{text}"
     );
     assert_eq!(text.matches("-----BEGIN CERTIFICATE-----").count(), 3);
-    assert_eq!(mode(&f.p("bundle.pem")), 0o600);
+    assert_eq!(mode(&f.join("bundle.pem")), 0o600);
     // openssl decrypts the key, and it is the leaf's.
-    let key_pub = ok(openssl()
-        .args(["pkey", "-pubout", "-passin", "pass:s3cret", "-in"])
-        .arg(f.p("bundle.pem")));
-    let cert_pub = ok(openssl()
-        .args(["x509", "-pubkey", "-noout", "-in"])
-        .arg(f.p("leaf.pem")));
-    assert_eq!(key_pub, cert_pub);
+    assert_eq!(
+        f.key_pubkey("bundle.pem", Some("pass:s3cret")),
+        f.cert_pubkey("leaf.pem")
+    );
     // The first certificate is the leaf, then the intermediate, then the root.
-    let first = ok(openssl()
-        .args(["x509", "-noout", "-subject", "-in"])
-        .arg(f.p("bundle.pem")));
+    let first = f.x509_field("bundle.pem", "subject");
     assert_eq!(first.trim(), "subject=CN = Test Leaf");
     // Trust chain without key: no key, public mode, still leaf first.
     f.export("pem", "certs.pem", false, &[]);
-    assert_eq!(mode(&f.p("certs.pem")), 0o644);
-    let verify = ok(openssl().current_dir(f.dir.path()).args([
-        "verify",
-        "-CAfile",
-        "d/ca.pem",
-        "-untrusted",
-        "certs.pem",
-        "leaf.pem",
-    ]));
+    assert_eq!(mode(&f.join("certs.pem")), 0o644);
+    let verify = f.openssl_verify_ok(&Chain::via("d/ca.pem", "certs.pem"), None, &["leaf.pem"]);
     assert!(verify.contains("OK"));
 }
 
 #[test]
 fn mismatched_key_is_an_error_and_incomplete_chain_a_warning() {
     let f = Fixture::new();
-    let err = fails(f.dbtls().args([
+    let err = f.dbtls_fails(&[
         "export",
         "jks",
         "--out",
@@ -236,13 +220,13 @@ fn mismatched_key_is_an_error_and_incomplete_chain_a_warning() {
         "int-key.pem",
         "--passout",
         "pass:pw",
-    ]));
+    ]);
     assert!(
         err.contains("dbtls: error:") && err.contains("key"),
         "{err}"
     );
-    assert!(!f.p("x.jks").exists());
-    let out = run(f.dbtls().args([
+    assert!(!f.join("x.jks").exists());
+    let out = f.dbtls_run(&[
         "export",
         "p12",
         "--out",
@@ -253,44 +237,52 @@ fn mismatched_key_is_an_error_and_incomplete_chain_a_warning() {
         "leaf-key.pem",
         "--passout",
         "pass:pw",
-    ]));
+    ]);
     assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr(&out);
     assert!(
         stderr.contains("dbtls: warning: incomplete chain"),
         "{stderr}"
     );
     // A store password is needed and there is no terminal: an error, not a hang.
-    let err = fails(
-        f.dbtls()
-            .args(["export", "jks", "--out", "z.jks", "--cert", "leaf.pem"]),
-    );
+    let err = f.dbtls_fails(&["export", "jks", "--out", "z.jks", "--cert", "leaf.pem"]);
     assert!(err.contains("no terminal"), "{err}");
     // Existing output is not replaced without --force.
-    let err = fails(
-        f.dbtls()
-            .args(["export", "p7b", "--out", "y.p12", "--cert", "leaf.pem"]),
-    );
+    let err = f.dbtls_fails(&["export", "p7b", "--out", "y.p12", "--cert", "leaf.pem"]);
     assert!(err.contains("already exists"), "{err}");
     // Options of other formats are usage errors.
-    let out = run(f.dbtls().args([
+    let out = f.dbtls_run(&[
         "export", "jks", "--out", "q", "--cert", "leaf.pem", "--legacy",
-    ]));
+    ]);
     assert_eq!(out.status.code(), Some(2));
 }
 
-fn keytool_list(store: &Path, kind: &str, password: &str) -> String {
-    ok(keytool()
-        .args([
-            "-list",
-            "-v",
-            "-storetype",
-            kind,
-            "-storepass",
-            password,
-            "-keystore",
-        ])
-        .arg(store))
+/// `keytool -list [-v] -storetype KIND -storepass PASSWORD -keystore STORE` in `t`.
+fn keytool_list(t: &TestDir, verbose: bool, store: &str, kind: &str, password: &str) -> Output {
+    let mut cmd = t.keytool();
+    cmd.arg("-list");
+    if verbose {
+        cmd.arg("-v");
+    }
+    run(cmd.args([
+        "-storetype",
+        kind,
+        "-storepass",
+        password,
+        "-keystore",
+        store,
+    ]))
+}
+
+/// [`keytool_list`] `-v`, which must succeed; returns stdout.
+fn keytool_list_ok(t: &TestDir, store: &str, kind: &str, password: &str) -> String {
+    let out = keytool_list(t, true, store, kind, password);
+    assert!(
+        out.status.success(),
+        "keytool -list {store}: {}",
+        stderr(&out)
+    );
+    stdout(&out)
 }
 
 #[test]
@@ -312,40 +304,30 @@ fn jks_and_p12_stores_are_listed_by_keytool_and_refuse_a_wrong_password() {
             true,
             &[&args[..], &["--alias", "Client"]].concat(),
         );
-        assert_eq!(mode(&f.p(&trust)), 0o600);
+        assert_eq!(mode(&f.join(&trust)), 0o600);
 
-        let t = keytool_list(&f.p(&trust), kind, "changeit");
+        let t = keytool_list_ok(&f, &trust, kind, "changeit");
         assert!(t.contains("Your keystore contains 3 entries"), "{t}");
         assert_eq!(t.matches("Entry type: trustedCertEntry").count(), 3, "{t}");
-        let k = keytool_list(&f.p(&keys), kind, "changeit");
+        let k = keytool_list_ok(&f, &keys, kind, "changeit");
         assert!(k.contains("Your keystore contains 1 entry"), "{k}");
         assert!(k.contains("Alias name: client"), "{k}");
         assert!(k.contains("Entry type: PrivateKeyEntry"), "{k}");
         assert!(k.contains("Certificate chain length: 3"), "{k}");
 
-        let bad = run(keytool()
-            .args([
-                "-list",
-                "-storetype",
-                kind,
-                "-storepass",
-                "wrong-pass",
-                "-keystore",
-            ])
-            .arg(f.p(&keys)));
+        let bad = keytool_list(&f, false, &keys, kind, "wrong-pass");
         assert!(
             !bad.status.success(),
             "keytool accepted a wrong password for {keys}"
         );
-        let said = String::from_utf8_lossy(&bad.stdout).to_string()
-            + &String::from_utf8_lossy(&bad.stderr);
+        let said = stdout(&bad) + &stderr(&bad);
         assert!(
             said.contains("password was incorrect") || said.contains("wrong password"),
             "{said}"
         );
 
         // Round trip through our own readers.
-        let bytes = std::fs::read(f.p(&keys)).unwrap();
+        let bytes = f.read_bytes(&keys);
         let store = if format == "jks" {
             dbtls::formats::jks::read(&bytes, Some(b"changeit")).unwrap()
         } else {
@@ -354,57 +336,42 @@ fn jks_and_p12_stores_are_listed_by_keytool_and_refuse_a_wrong_password() {
         assert!(store.integrity_checked);
         assert_eq!(store.keys.len(), 1);
         assert_eq!(store.keys[0].chain.len(), 3);
-        let leaf_pub = ok(openssl()
-            .args(["x509", "-pubkey", "-noout", "-in"])
-            .arg(f.p("leaf.pem")));
         let ours = pem::encode_config(
             &pem::Pem::new("PUBLIC KEY", store.keys[0].key.public_key_der()),
             pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
         );
-        assert_eq!(ours, leaf_pub);
+        assert_eq!(ours, f.cert_pubkey("leaf.pem"));
     }
+}
+
+/// `keytool -importkeystore` of a JKS store into a PKCS12 store (`-deststorepass dest_pw`).
+fn keytool_jks_to_p12(t: &TestDir, from: &str, from_pw: &str, to: &str, to_pw: &str) {
+    ok(t.keytool()
+        .args(["-importkeystore", "-noprompt", "-srcstoretype", "JKS"])
+        .args(["-srcstorepass", from_pw, "-deststoretype", "PKCS12"])
+        .args(["-deststorepass", to_pw, "-srckeystore", from])
+        .args(["-destkeystore", to]));
 }
 
 #[test]
 fn keytool_imports_our_jks_keystore_so_java_decrypts_the_key() {
     let f = Fixture::new();
     f.export("jks", "k.jks", true, &["--passout", "pass:changeit"]);
-    let out = ok(keytool()
-        .args([
-            "-importkeystore",
-            "-noprompt",
-            "-srcstoretype",
-            "JKS",
-            "-srcstorepass",
-            "changeit",
-            "-deststoretype",
-            "PKCS12",
-            "-deststorepass",
-            "other-pass",
-            "-srckeystore",
-        ])
-        .arg(f.p("k.jks"))
-        .arg("-destkeystore")
-        .arg(f.p("converted.p12")));
-    let _ = out;
-    let key = ok(openssl()
-        .args([
-            "pkcs12",
-            "-nocerts",
-            "-nodes",
-            "-passin",
-            "pass:other-pass",
-            "-in",
-        ])
-        .arg(f.p("converted.p12")));
-    std::fs::write(f.p("converted-key.pem"), key).unwrap();
-    let key_pub = ok(openssl()
-        .args(["pkey", "-pubout", "-in"])
-        .arg(f.p("converted-key.pem")));
-    let cert_pub = ok(openssl()
-        .args(["x509", "-pubkey", "-noout", "-in"])
-        .arg(f.p("leaf.pem")));
-    assert_eq!(key_pub, cert_pub);
+    keytool_jks_to_p12(&f, "k.jks", "changeit", "converted.p12", "other-pass");
+    let key = f.openssl_ok(&[
+        "pkcs12",
+        "-nocerts",
+        "-nodes",
+        "-passin",
+        "pass:other-pass",
+        "-in",
+        "converted.p12",
+    ]);
+    f.write("converted-key.pem", key);
+    assert_eq!(
+        f.key_pubkey("converted-key.pem", None),
+        f.cert_pubkey("leaf.pem")
+    );
 }
 
 #[test]
@@ -418,15 +385,11 @@ fn openssl_reads_modern_and_legacy_p12_without_the_legacy_provider() {
         &["--passout", "pass:pw", "--legacy"],
     );
     let info = |file: &str| {
-        let out = run(openssl()
-            .args(["pkcs12", "-info", "-nodes", "-passin", "pass:pw", "-in"])
-            .arg(f.p(file)));
-        assert!(
-            out.status.success(),
-            "{file}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+        let out = f.openssl_run(&[
+            "pkcs12", "-info", "-nodes", "-passin", "pass:pw", "-in", file,
+        ]);
+        assert!(out.status.success(), "{file}: {}", stderr(&out));
+        stdout(&out) + &stderr(&out)
     };
     let modern = info("modern.p12");
     assert!(modern.contains("MAC: sha256, Iteration 600000"), "{modern}");
@@ -443,37 +406,57 @@ fn openssl_reads_modern_and_legacy_p12_without_the_legacy_provider() {
         "{legacy}"
     );
     assert_eq!(legacy.matches("-----BEGIN PRIVATE KEY-----").count(), 1);
-    let bad = run(openssl()
-        .args(["pkcs12", "-info", "-nodes", "-passin", "pass:nope", "-in"])
-        .arg(f.p("modern.p12")));
+    let bad = f.openssl_run(&[
+        "pkcs12",
+        "-info",
+        "-nodes",
+        "-passin",
+        "pass:nope",
+        "-in",
+        "modern.p12",
+    ]);
     assert!(!bad.status.success());
+}
+
+/// `keytool -genkeypair -storetype KIND -alias ALIAS -dname DNAME -storepass storepw EXTRA
+/// -keystore STORE` (EXTRA: the key algorithm and `-keypass`).
+fn keytool_genkeypair(
+    t: &TestDir,
+    store: &str,
+    kind: &str,
+    alias: &str,
+    dname: &str,
+    extra: &[&str],
+) {
+    ok(t.keytool()
+        .args([
+            "-genkeypair",
+            "-storetype",
+            kind,
+            "-alias",
+            alias,
+            "-dname",
+            dname,
+        ])
+        .args(["-storepass", "storepw"])
+        .args(extra)
+        .args(["-keystore", store]));
 }
 
 #[test]
 fn our_readers_read_stores_made_by_keytool_and_openssl() {
     let f = Fixture::new();
     // keytool: a JKS with a generated EC key (key password differs from the store's) and a trusted CA.
-    ok(keytool()
-        .args([
-            "-genkeypair",
-            "-storetype",
-            "JKS",
-            "-keyalg",
-            "EC",
-            "-groupname",
-            "secp256r1",
-            "-alias",
-            "Mine",
-            "-dname",
-            "CN=keytool key",
-            "-storepass",
-            "storepw",
-            "-keypass",
-            "keypw22",
-            "-keystore",
-        ])
-        .arg(f.p("kt.jks")));
-    ok(keytool()
+    let ec = [
+        "-keyalg",
+        "EC",
+        "-groupname",
+        "secp256r1",
+        "-keypass",
+        "keypw22",
+    ];
+    keytool_genkeypair(&f, "kt.jks", "JKS", "Mine", "CN=keytool key", &ec);
+    ok(f.keytool()
         .args([
             "-importcert",
             "-noprompt",
@@ -481,14 +464,16 @@ fn our_readers_read_stores_made_by_keytool_and_openssl() {
             "JKS",
             "-alias",
             "theca",
+        ])
+        .args([
             "-storepass",
             "storepw",
             "-file",
-        ])
-        .arg(f.p("d/ca.pem"))
-        .arg("-keystore")
-        .arg(f.p("kt.jks")));
-    let bytes = std::fs::read(f.p("kt.jks")).unwrap();
+            "d/ca.pem",
+            "-keystore",
+            "kt.jks",
+        ]));
+    let bytes = f.read_bytes("kt.jks");
     let listed = dbtls::formats::jks::read(&bytes, None).unwrap();
     assert!(!listed.integrity_checked);
     assert_eq!(listed.certs.len(), 1);
@@ -506,84 +491,27 @@ fn our_readers_read_stores_made_by_keytool_and_openssl() {
         Err(dbtls::formats::Error::Password(_))
     ));
     // Same key password as the store: decrypted.
-    ok(keytool()
-        .args([
-            "-genkeypair",
-            "-storetype",
-            "JKS",
-            "-keyalg",
-            "RSA",
-            "-keysize",
-            "2048",
-            "-alias",
-            "rsa",
-            "-dname",
-            "CN=rsa",
-            "-storepass",
-            "storepw",
-            "-keypass",
-            "storepw",
-            "-keystore",
-        ])
-        .arg(f.p("kt2.jks")));
-    let store =
-        dbtls::formats::jks::read(&std::fs::read(f.p("kt2.jks")).unwrap(), Some(b"storepw"))
-            .unwrap();
+    let rsa = ["-keyalg", "RSA", "-keysize", "2048", "-keypass", "storepw"];
+    keytool_genkeypair(&f, "kt2.jks", "JKS", "rsa", "CN=rsa", &rsa);
+    let store = dbtls::formats::jks::read(&f.read_bytes("kt2.jks"), Some(b"storepw")).unwrap();
     assert_eq!(store.keys.len(), 1);
     assert_eq!(store.keys[0].key.info().kind, "RSA");
 
     // keytool PKCS12 from the JKS (Java 17 defaults: AES-256, HmacSHA256).
-    ok(keytool()
-        .args([
-            "-importkeystore",
-            "-noprompt",
-            "-srcstoretype",
-            "JKS",
-            "-srcstorepass",
-            "storepw",
-            "-deststoretype",
-            "PKCS12",
-            "-deststorepass",
-            "storepw",
-            "-srckeystore",
-        ])
-        .arg(f.p("kt2.jks"))
-        .arg("-destkeystore")
-        .arg(f.p("kt2.p12")));
-    let store =
-        dbtls::formats::p12::read(&std::fs::read(f.p("kt2.p12")).unwrap(), b"storepw").unwrap();
+    keytool_jks_to_p12(&f, "kt2.jks", "storepw", "kt2.p12", "storepw");
+    let store = dbtls::formats::p12::read(&f.read_bytes("kt2.p12"), b"storepw").unwrap();
     assert_eq!(store.keys.len(), 1);
 
-    // openssl pkcs12 -export, default (modern) and -legacy (RC2 certificates). (openssl keeps
-    // only the last -certfile, so the CA certificates go in one file.)
-    let cas = std::fs::read_to_string(f.p("int.pem")).unwrap()
-        + &std::fs::read_to_string(f.p("d/ca.pem")).unwrap();
-    std::fs::write(f.p("cas.pem"), cas).unwrap();
+    // openssl pkcs12 -export, default (modern) and -legacy (RC2 certificates).
     for extra in [&[][..], &["-legacy"][..]] {
-        let out = f.p("ossl.p12");
-        let _ = std::fs::remove_file(&out);
-        ok(openssl()
-            .current_dir(f.dir.path())
-            .args([
-                "pkcs12",
-                "-export",
-                "-inkey",
-                "leaf-key.pem",
-                "-in",
-                "leaf.pem",
-                "-certfile",
-                "cas.pem",
-                "-passout",
-                "pass:pw",
-                "-out",
-                "ossl.p12",
-            ])
-            .args(extra));
-        let store = dbtls::formats::p12::read(&std::fs::read(&out).unwrap(), b"pw").unwrap();
+        let _ = std::fs::remove_file(f.join("ossl.p12"));
+        f.openssl_p12_of_leaf("ossl.p12", extra);
+        let bytes = f.read_bytes("ossl.p12");
+        let store = dbtls::formats::p12::read(&bytes, b"pw").unwrap();
         assert_eq!(store.keys.len(), 1, "{extra:?}");
         assert_eq!(store.keys[0].chain.len(), 3, "{extra:?}");
         assert!(matches!(
-            dbtls::formats::p12::read(&std::fs::read(&out).unwrap(), b"no"),
+            dbtls::formats::p12::read(&bytes, b"no"),
             Err(dbtls::formats::Error::Password(_))
         ));
     }
@@ -592,7 +520,7 @@ fn our_readers_read_stores_made_by_keytool_and_openssl() {
 #[test]
 fn bundle_writes_four_truststores_and_a_readme_in_a_directory_or_zip() {
     let f = Fixture::new();
-    ok(f.dbtls().args([
+    f.dbtls_ok(&[
         "export",
         "bundle",
         "--ca",
@@ -602,14 +530,14 @@ fn bundle_writes_four_truststores_and_a_readme_in_a_directory_or_zip() {
         "b",
         "--passout",
         "pass:changeit",
-    ]));
+    ]);
     assert_eq!(
-        listing(&f.p("b")),
+        listing(&f.join("b")),
         ["README.txt", "ca.jks", "ca.p12", "ca.p7b", "ca.pem"]
     );
-    assert_eq!(mode(&f.p("b/ca.pem")), 0o644);
-    assert_eq!(mode(&f.p("b/ca.jks")), 0o600);
-    let readme = std::fs::read_to_string(f.p("b/README.txt")).unwrap();
+    assert_eq!(mode(&f.join("b/ca.pem")), 0o644);
+    assert_eq!(mode(&f.join("b/ca.jks")), 0o600);
+    let readme = f.read("b/README.txt");
     for needle in [
         "ca.pem",
         "ca.p7b",
@@ -622,15 +550,12 @@ fn bundle_writes_four_truststores_and_a_readme_in_a_directory_or_zip() {
         assert!(readme.contains(needle), "README lacks {needle}:\n{readme}");
     }
     for (file, kind) in [("b/ca.jks", "JKS"), ("b/ca.p12", "PKCS12")] {
-        let t = keytool_list(&f.p(file), kind, "changeit");
+        let t = keytool_list_ok(&f, file, kind, "changeit");
         assert_eq!(t.matches("Entry type: trustedCertEntry").count(), 2, "{t}");
     }
-    let p7 = ok(openssl()
-        .args(["pkcs7", "-inform", "DER", "-print_certs", "-noout", "-in"])
-        .arg(f.p("b/ca.p7b")));
-    assert_eq!(Fixture::subjects(&p7).len(), 2);
+    assert_eq!(f.p7b_subjects("b/ca.p7b", "DER").len(), 2);
 
-    ok(f.dbtls().args([
+    f.dbtls_ok(&[
         "export",
         "bundle",
         "--ca",
@@ -641,9 +566,9 @@ fn bundle_writes_four_truststores_and_a_readme_in_a_directory_or_zip() {
         "CA-Chain",
         "--passout",
         "pass:x",
-    ]));
-    assert_eq!(mode(&f.p("tencent.zip")), 0o600);
-    let z = ok(Command::new("unzip").arg("-Z").arg(f.p("tencent.zip")));
+    ]);
+    assert_eq!(mode(&f.join("tencent.zip")), 0o600);
+    let z = ok(Command::new("unzip").arg("-Z").arg(f.join("tencent.zip")));
     for (name, perms) in [
         ("CA-Chain.pem", "-rw-r--r--"),
         ("CA-Chain.jks", "-rw-------"),
@@ -702,7 +627,7 @@ public class TlsClient {
 }
 "#;
 
-/// `openssl s_server` requiring a client certificate (`-Verify 1 -verify_return_error`), with
+/// `openssl s_server` requiring a client certificate (`-Verify 3 -verify_return_error`), with
 /// dbtls's server certificate, trusting the dbtls CA; `-rev` echoes lines reversed. Killed by
 /// pid on drop.
 struct TlsServer {
@@ -712,32 +637,33 @@ struct TlsServer {
 }
 
 impl TlsServer {
+    /// Starts the server on a free port, for `connections` connections. The port was free when
+    /// picked but another process may take it first: then s_server exits, and it is started
+    /// again on another port.
     fn start(dir: &Path, connections: u32) -> TlsServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let mut failures = Vec::new();
+        for _attempt in 0..3 {
+            match TlsServer::try_start(dir, connections, free_port()) {
+                Ok(server) => return server,
+                Err(seen) => failures.push(seen),
+            }
+        }
+        panic!("s_server did not start: {failures:?}");
+    }
+
+    fn try_start(dir: &Path, connections: u32, port: u16) -> Result<TlsServer, Vec<String>> {
         let mut child = openssl()
             .current_dir(dir)
+            .args(["s_server", "-accept", &format!("127.0.0.1:{port}")])
+            .args(["-cert", "d/server-cert.pem", "-key", "d/server-key.pem"])
             .args([
-                "s_server",
-                "-accept",
-                &format!("127.0.0.1:{port}"),
-                "-cert",
-                "d/server-cert.pem",
-                "-key",
-            ])
-            .args([
-                "d/server-key.pem",
                 "-CAfile",
                 "d/ca.pem",
                 "-Verify",
                 "3",
                 "-verify_return_error",
-                "-rev",
             ])
-            .args(["-naccept", &connections.to_string()])
+            .args(["-rev", "-naccept", &connections.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -758,13 +684,14 @@ impl TlsServer {
                 }
             });
         }
+        // Only the readers hold senders now: the channel closes when s_server exits.
+        drop(tx);
         let server = TlsServer {
             child,
             port,
             output,
         };
-        server.wait_for("ACCEPT");
-        server
+        server.wait_for("ACCEPT").map(|_| server)
     }
 
     /// Waits for the server to exit (after its `-naccept` connections) and returns its output.
@@ -784,20 +711,18 @@ impl TlsServer {
         lines
     }
 
-    fn wait_for(&self, what: &str) -> Vec<String> {
+    /// The lines up to the first holding `what`, or all lines seen when the server exits or
+    /// says nothing for 15 s first.
+    fn wait_for(&self, what: &str) -> Result<Vec<String>, Vec<String>> {
         let mut seen = Vec::new();
-        loop {
-            match self.output.recv_timeout(Duration::from_secs(15)) {
-                Ok(line) => {
-                    let done = line.contains(what);
-                    seen.push(line);
-                    if done {
-                        return seen;
-                    }
-                }
-                Err(_) => panic!("s_server did not print {what:?}; got {seen:?}"),
+        while let Ok(line) = self.output.recv_timeout(Duration::from_secs(15)) {
+            let done = line.contains(what);
+            seen.push(line);
+            if done {
+                return Ok(seen);
             }
         }
+        Err(seen)
     }
 }
 
@@ -808,62 +733,44 @@ impl Drop for TlsServer {
     }
 }
 
+/// Asserts that a Java client run succeeded and printed every one of `wanted`.
+fn assert_java_ok(out: &Output, context: &str, wanted: &[&str], log: &str) {
+    let stdout = stdout(out);
+    assert!(
+        out.status.success() && wanted.iter().all(|w| stdout.contains(w)),
+        "{context}: {stdout}\n{}\n{log}",
+        stderr(out)
+    );
+}
+
 #[test]
 fn java_client_completes_mutual_tls_with_our_jks_and_p12_stores() {
     let f = Fixture::new();
     let pw = "changeit";
-    for (format, ext) in [("jks", "jks"), ("p12", "p12")] {
-        ok(f.dbtls().args([
-            "export",
-            format,
-            "--out",
-            &format!("trust.{ext}"),
-            "--cert",
-            "d/ca.pem",
-            "--passout",
-            &format!("pass:{pw}"),
-        ]));
-        f.export(
-            format,
-            &format!("client.{ext}"),
-            true,
-            &["--passout", &format!("pass:{pw}")],
-        );
-    }
-    std::fs::write(f.p("TlsClient.java"), JAVA_CLIENT).unwrap();
-    ok(Command::new("javac")
-        .current_dir(f.dir.path())
-        .args(["-d", "classes", "TlsClient.java"]));
+    f.trust_and_client_stores(pw);
+    f.javac("TlsClient", JAVA_CLIENT);
 
-    let server = TlsServer::start(f.dir.path(), 3);
+    let server = TlsServer::start(f.path(), 3);
+    let port = server.port.to_string();
     let java = |kind: &str, ext: &str, keystore: &str| {
-        let mut cmd = Command::new("java");
-        cmd.current_dir(f.dir.path())
+        let trust = format!("trust.{ext}");
+        run(Command::new("java")
+            .current_dir(f.path())
             .args([
                 "-cp",
                 "classes",
                 "TlsClient",
-                &server.port.to_string(),
+                &port,
                 kind,
-                &format!("trust.{ext}"),
+                &trust,
                 keystore,
                 pw,
             ])
-            .stdin(Stdio::null());
-        run(&mut cmd)
+            .stdin(Stdio::null()))
     };
     for (kind, ext) in [("JKS", "jks"), ("PKCS12", "p12")] {
         let out = java(kind, ext, &format!("client.{ext}"));
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{kind}: {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            stdout.contains("reply=olleh") && stdout.contains("client=CN=Test Leaf"),
-            "{stdout}"
-        );
+        assert_java_ok(&out, kind, &["reply=olleh", "client=CN=Test Leaf"], "");
     }
     // Without the keystore the server refuses the handshake: it really requires a client certificate.
     let out = java("PKCS12", "p12", "-");
@@ -908,65 +815,31 @@ public class JdbcClient {
 fn mariadb_connector_j_logs_in_with_our_stores_as_a_require_subject_user() {
     let f = Fixture::new();
     let pw = "changeit";
-    for ext in ["jks", "p12"] {
-        ok(f.dbtls()
-            .args([
-                "export",
-                ext,
-                "--out",
-                &format!("trust.{ext}"),
-                "--cert",
-                "d/ca.pem",
-            ])
-            .arg(format!("--passout=pass:{pw}")));
-        f.export(
-            ext,
-            &format!("client.{ext}"),
-            true,
-            &["--passout", &format!("pass:{pw}")],
-        );
-    }
-    std::fs::write(f.p("JdbcClient.java"), JDBC_CLIENT).unwrap();
-    ok(Command::new("javac")
-        .current_dir(f.dir.path())
-        .args(["-d", "classes", "JdbcClient.java"]));
+    f.trust_and_client_stores(pw);
+    f.javac("JdbcClient", JDBC_CLIENT);
     let server = crate::util::mariadb::MariaDb::start(
-        &f.p("d/ca.pem"),
-        &f.p("d/server-cert.pem"),
-        &f.p("d/server-key.pem"),
+        &f.join("d/ca.pem"),
+        &f.join("d/server-cert.pem"),
+        &f.join("d/server-key.pem"),
     );
     server.root_sql(
         "CREATE USER 'leaf'@'%' REQUIRE SUBJECT '/CN=Test Leaf' AND ISSUER '/CN=Test Intermediate'; GRANT USAGE ON *.* TO 'leaf'@'%';",
     );
+    let port = server.port.to_string();
     let jdbc = |kind: &str, ext: &str, keystore: &str| {
         let cp = format!("classes:{}", "/usr/share/java/mariadb-java-client.jar");
+        let trust = f.join(&format!("trust.{ext}")).display().to_string();
         run(Command::new("java")
-            .current_dir(f.dir.path())
-            .args([
-                "-cp",
-                &cp,
-                "JdbcClient",
-                &server.port.to_string(),
-                "leaf",
-                kind,
-            ])
-            .args([
-                format!("{}", f.p(&format!("trust.{ext}")).display()),
-                keystore.to_string(),
-                pw.to_string(),
-            ])
+            .current_dir(f.path())
+            .args(["-cp", &cp, "JdbcClient", &port, "leaf", kind])
+            .args([&trust, keystore, pw])
             .stdin(Stdio::null()))
     };
     for (kind, ext) in [("JKS", "jks"), ("PKCS12", "p12")] {
-        let keystore = f.p(&format!("client.{ext}")).display().to_string();
+        let keystore = f.join(&format!("client.{ext}")).display().to_string();
         let out = jdbc(kind, ext, &keystore);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("user=leaf@%") && stdout.contains("tls=TLSv1."),
-            "{kind}: {stdout}\n{}\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            server.error_log()
-        );
+        let wanted = ["user=leaf@%", "tls=TLSv1."];
+        assert_java_ok(&out, kind, &wanted, &server.error_log());
     }
     // Without the keystore the REQUIRE SUBJECT user is refused.
     let out = jdbc("PKCS12", "p12", "-");

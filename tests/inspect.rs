@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::util::mariadb::MariaDb;
-use crate::util::{TestDir, fails, ok, openssl, run};
+use crate::util::mariadb::{MariaDb, assert_access_denied};
+use crate::util::{Issuer, TestDir, fails, keytool, ok, openssl, run, sorted, stderr};
 
 /// A self-signed CA with `ca_subj`, and a leaf with `leaf_subj` signed by it (both via `-subj`).
 fn ca_and_leaf(t: &TestDir, tag: &str, ca_subj: &str, leaf_subj: &str) -> (PathBuf, PathBuf) {
@@ -13,26 +13,8 @@ fn ca_and_leaf(t: &TestDir, tag: &str, ca_subj: &str, leaf_subj: &str) -> (PathB
         t.join(&format!("{tag}-ca-key.pem")),
         t.join(&format!("{tag}-ca.pem")),
     );
-    ok(openssl()
-        .args([
-            "req",
-            "-x509",
-            "-new",
-            "-utf8",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "2",
-        ])
-        .args(["-subj", ca_subj, "-keyout"])
-        .arg(&ca_key)
-        .arg("-out")
-        .arg(&ca));
+    t.openssl_p256_req(&ca_key, &ca, ca_subj, &["-x509", "-utf8", "-days", "2"]);
     let (leaf, _key) = openssl_leaf(t, tag, leaf_subj, &ca, &ca_key);
-
     (ca, leaf)
 }
 
@@ -50,22 +32,8 @@ fn openssl_leaf(
         t.join(&format!("{tag}.csr")),
         t.join(&format!("{tag}-cert.pem")),
     );
-    ok(openssl()
-        .args([
-            "req",
-            "-new",
-            "-utf8",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ])
-        .args(["-subj", subj, "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&csr));
-    ok(openssl()
+    t.openssl_p256_req(&key, &csr, subj, &["-utf8"]);
+    ok(t.openssl()
         .args(["x509", "-req", "-days", "2", "-in"])
         .arg(&csr)
         .arg("-CA")
@@ -301,6 +269,14 @@ fn subject_parser_round_trips_through_der_and_openssl() {
     }
 }
 
+/// The `dbtls: error: ` lines of a stderr.
+fn error_lines(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| l.starts_with("dbtls: error: "))
+        .collect()
+}
+
 /// Runs `dbtls` and returns (exit code, stdout, stderr) as text.
 fn outcome(cmd: &mut std::process::Command) -> (Option<i32>, String, String) {
     let out = run(cmd);
@@ -465,11 +441,8 @@ fn keys_are_described_and_linked_and_errors_name_the_file() {
         ])
         .arg(&ca));
     assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("dbtls: error: "))
-        .collect();
+    let stderr = stderr(&out);
+    let errors = error_lines(&stderr);
     assert_eq!(errors.len(), 3, "{stderr}");
     assert!(
         errors[0].starts_with("dbtls: error: enc.pem: ") && errors[0].contains("password"),
@@ -715,15 +688,8 @@ fn assert_only_this_certificate_logs_in(
         "{context}"
     );
     let bad = login(db, user, ca, other);
-    assert!(
-        !bad.status.success(),
-        "{context}: another certificate of the same CA logged in"
-    );
-    assert!(
-        String::from_utf8_lossy(&bad.stderr).contains("1045"),
-        "{context}: {}",
-        String::from_utf8_lossy(&bad.stderr)
-    );
+    let context = format!("{context}: another certificate of the same CA");
+    assert_access_denied(&bad, &context);
 }
 
 /// On a real server: for each tricky subject, the `--sql` output run through the client creates
@@ -750,14 +716,8 @@ fn mariadb_accepts_the_sql_for_the_right_certificate_only() {
         let create = format!("CREATE USER {}@'%';\n", literal(&user));
         std::fs::write(&file, format!("{create}{sql}")).unwrap();
         db.root_sql_file(&file);
-        assert_only_this_certificate_logs_in(
-            &db,
-            &user,
-            &ca,
-            &cert,
-            &other,
-            &format!("{subj}\n{sql}"),
-        );
+        let context = format!("{subj}\n{sql}");
+        assert_only_this_certificate_logs_in(&db, &user, &ca, &cert, &other, &context);
     }
 }
 
@@ -875,14 +835,8 @@ fn mariadb_runs_hostile_subjects_as_one_statement_in_both_sql_modes() {
             let (_, set_mode, _) = modes[m];
             assert_eq!(paste(&name, set_mode, &sql), 1, "{subj}: {sql}");
             assert!(victim_exists(), "{subj}: {sql}");
-            assert_only_this_certificate_logs_in(
-                &db,
-                &user,
-                &ca,
-                &cert,
-                &other,
-                &format!("{mode} {subj}\n{sql}"),
-            );
+            let context = format!("{mode} {subj}\n{sql}");
+            assert_only_this_certificate_logs_in(&db, &user, &ca, &cert, &other, &context);
         }
     }
 }
@@ -891,47 +845,30 @@ fn mariadb_runs_hostile_subjects_as_one_statement_in_both_sql_modes() {
 // Containers: made by openssl, keytool and `dbtls export`, listed by `dbtls inspect` exactly as
 // the peer lists them.
 
-fn keytool() -> std::process::Command {
-    let mut cmd = std::process::Command::new("keytool");
-    cmd.stdin(std::process::Stdio::null());
-    cmd
-}
-
 /// A chain made with the binary: `d/ca.pem` ← `int.pem` ← `leaf.pem` (+ `leaf-key.pem`), with a
 /// leaf subject that needs escaping, and `chain.pem` = leaf, intermediate, root.
 fn chain_fixture() -> TestDir {
     let t = TestDir::new();
-    ok(t.dbtls().args(["setup", "--datadir", "d"]));
-    ok(t.dbtls().args([
-        "issue",
+    t.setup_datadir("d");
+    let setup_ca = Issuer::new("d/ca.pem", "d/ca-key.pem");
+    let int_outs = ["--out-cert", "int.pem", "--out-key", "int-key.pem"];
+    ok(t.issue(
         "intermediate",
-        "--subject",
         "/O=Example/CN=Example DB CA",
-        "--ca",
-        "d/ca.pem",
-        "--ca-key",
-        "d/ca-key.pem",
-        "--out-cert",
-        "int.pem",
-        "--out-key",
-        "int-key.pem",
-    ]));
-    ok(t.dbtls().args([
-        "issue",
-        "client",
-        "--subject",
-        r"/O=My Dom, Inc./CN=alice+UID=a\/b",
+        Some(&setup_ca),
+        &int_outs,
+    ));
+    let leaf = r"/O=My Dom, Inc./CN=alice+UID=a\/b";
+    let leaf_extra = [
         "--key-type",
         "ecdsa-p256",
-        "--ca",
-        "int.pem",
-        "--ca-key",
-        "int-key.pem",
         "--out-cert",
         "leaf.pem",
         "--out-key",
         "leaf-key.pem",
-    ]));
+    ];
+    let int = Issuer::new("int.pem", "int-key.pem");
+    ok(t.issue("client", leaf, Some(&int), &leaf_extra));
     let chain: String = ["leaf.pem", "int.pem", "d/ca.pem"]
         .iter()
         .map(|f| std::fs::read_to_string(t.join(f)).unwrap())
@@ -1003,11 +940,6 @@ fn dbtls_certs(t: &TestDir, args: &[&str]) -> Vec<(String, String)> {
     certs
 }
 
-fn sorted(mut v: Vec<(String, String)>) -> Vec<(String, String)> {
-    v.sort();
-    v
-}
-
 #[test]
 fn p7b_made_by_openssl_der_pem_and_inside_a_pem_bundle_lists_what_openssl_lists() {
     let t = chain_fixture();
@@ -1076,29 +1008,8 @@ fn p7b_made_by_openssl_der_pem_and_inside_a_pem_bundle_lists_what_openssl_lists(
 #[test]
 fn p12_made_by_openssl_default_and_legacy_lists_what_openssl_lists() {
     let t = chain_fixture();
-    let cas = std::fs::read_to_string(t.join("int.pem")).unwrap()
-        + &std::fs::read_to_string(t.join("d/ca.pem")).unwrap();
-    std::fs::write(t.join("cas.pem"), cas).unwrap();
     for (name, extra) in [("modern.p12", &[][..]), ("legacy.p12", &["-legacy"][..])] {
-        ok(openssl()
-            .current_dir(t.path())
-            .args([
-                "pkcs12",
-                "-export",
-                "-name",
-                "My Client",
-                "-inkey",
-                "leaf-key.pem",
-                "-in",
-                "leaf.pem",
-                "-certfile",
-                "cas.pem",
-                "-passout",
-                "pass:pw",
-                "-out",
-                name,
-            ])
-            .args(extra));
+        t.openssl_p12_of_leaf(name, &[&["-name", "My Client"][..], extra].concat());
         let printed = ok(openssl()
             .current_dir(t.path())
             .args(["pkcs12", "-nokeys", "-passin", "pass:pw", "-in", name])
@@ -1168,11 +1079,6 @@ fn keytool_view(t: &TestDir, store: &str, kind: &str) -> (Vec<String>, Vec<(Stri
     (aliases, sorted(certs))
 }
 
-fn sorted_strings(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
 fn dbtls_aliases(t: &TestDir, args: &[&str]) -> Vec<String> {
     let mut a: Vec<String> = inspect_json(t, args)
         .iter()
@@ -1216,7 +1122,7 @@ fn jks_and_p12_made_by_keytool_list_what_keytool_lists_with_and_without_password
             .iter()
             .map(|a| a.to_lowercase())
             .collect();
-        assert_eq!(sorted_strings(ours), aliases, "{store}");
+        assert_eq!(sorted(ours), aliases, "{store}");
         let text = ok(t.dbtls().arg("inspect").args(with));
         let kind_name = if kind == "JKS" { "JKS" } else { "PKCS#12" };
         assert!(
@@ -1264,11 +1170,8 @@ fn jks_and_p12_made_by_keytool_list_what_keytool_lists_with_and_without_password
             .dbtls()
             .args(["inspect", "--passin", "pass:wrong", store, "leaf.pem"]));
         assert_eq!(out.status.code(), Some(1), "{store}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let lines: Vec<&str> = stderr
-            .lines()
-            .filter(|l| l.starts_with("dbtls: error: "))
-            .collect();
+        let stderr = crate::util::stderr(&out);
+        let lines = error_lines(&stderr);
         assert_eq!(lines.len(), 1, "{stderr}");
         assert!(
             lines[0].starts_with(&format!("dbtls: error: {store}: "))

@@ -1,101 +1,95 @@
 //! `dbtls issue` and `dbtls csr`: chains openssl and webpki accept, profiles, subjects, CSRs,
 //! issuer checks, validity, and an RFC 5280 linter.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-use crate::util::{TestDir, fails, mode, ok, openssl, run};
+use crate::util::{Chain, Issuer, TestDir, fails, mode, ok, run, stderr, stdout};
 
-/// Root (encrypted key) → intermediate → server and client, all ECDSA for speed.
-fn pki(dir: &TestDir) {
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "ca",
-            "--subject",
-            "/O=Example/CN=Example Root CA",
-            "--key-type",
-            "ecdsa-p256",
-        ])
-        .args(["--passout", "pass:ca-pw"]));
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "intermediate",
-            "--subject",
-            "/O=Example/CN=Example Intermediate",
-        ])
-        .args([
-            "--ca",
-            "out/ca.pem",
-            "--ca-key",
-            "out/ca-key.pem",
-            "--passin",
-            "pass:ca-pw",
-            "--key-type",
-            "ecdsa-p384",
-        ]));
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "server",
-            "--subject",
-            "/O=Example/CN=db1.example.com",
-        ])
-        .args([
-            "--san",
-            "db1.example.com",
-            "--san",
-            "db.example.com",
-            "--san",
-            "10.0.0.5",
-            "--san",
-            "fd00::5",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-        ])
-        .args([
-            "--key-type",
-            "ecdsa-p256",
-            "--chain-out",
-            "out/server-chain.pem",
-        ]));
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "client",
-            "--subject",
-            "/O=Example/CN=alice/emailAddress=alice@example.com",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-            "--key-type",
-            "ed25519",
-        ]));
+/// The root of [`pki`], its key encrypted with `ca-pw`.
+const ROOT: Issuer = Issuer::new("out/ca.pem", "out/ca-key.pem").with_passin("pass:ca-pw");
+/// The intermediate of [`pki`].
+const INTER: Issuer = Issuer::new("out/intermediate-cert.pem", "out/intermediate-key.pem");
+/// What `openssl verify` needs for the leaves of [`pki`].
+const CHAIN: Chain = Chain::via("out/ca.pem", "out/intermediate-cert.pem");
+
+/// A root → intermediate → server and client chain issued into `out/` with dbtls.
+struct ChainSpec<'a> {
+    /// What the root and intermediate subjects start with (before `/O=Example`).
+    ca_prefix: &'a str,
+    /// The key types of the root, the intermediate, the server and the client.
+    keys: [&'a str; 4],
+    /// The root key's `--passout` (none: unencrypted).
+    root_passout: Option<&'a str>,
+    /// The server's SANs.
+    sans: &'a [&'a str],
+    /// More options for the server.
+    server_extra: &'a [&'a str],
 }
 
-fn x509_text(dir: &TestDir, file: &str) -> String {
-    ok(openssl()
-        .current_dir(dir.path())
-        .args(["x509", "-in", file, "-noout", "-text"]))
+impl ChainSpec<'_> {
+    fn issue(&self, t: &TestDir) {
+        let [root_key, int_key, server_key, client_key] = self.keys;
+        let mut root = vec!["--key-type", root_key];
+        let mut root_ca = Issuer::new(ROOT.cert, ROOT.key);
+        if let Some(p) = self.root_passout {
+            root.extend(["--passout", p]);
+            root_ca = ROOT;
+        }
+        let prefix = self.ca_prefix;
+        let root_subject = format!("{prefix}/O=Example/CN=Example Root CA");
+        ok(t.issue("ca", &root_subject, None, &root));
+        let int = format!("{prefix}/O=Example/CN=Example Intermediate");
+        ok(t.issue(
+            "intermediate",
+            &int,
+            Some(&root_ca),
+            &["--key-type", int_key],
+        ));
+        let server = [
+            &san_args(self.sans)[..],
+            &["--key-type", server_key],
+            self.server_extra,
+        ]
+        .concat();
+        ok(t.issue(
+            "server",
+            "/O=Example/CN=db1.example.com",
+            Some(&INTER),
+            &server,
+        ));
+        let alice = "/O=Example/CN=alice/emailAddress=alice@example.com";
+        ok(t.issue("client", alice, Some(&INTER), &["--key-type", client_key]));
+    }
+}
+
+/// Root (encrypted key) → intermediate → server and client, all ECDSA for speed.
+fn pki(t: &TestDir) {
+    ChainSpec {
+        ca_prefix: "",
+        keys: ["ecdsa-p256", "ecdsa-p384", "ecdsa-p256", "ed25519"],
+        root_passout: Some("pass:ca-pw"),
+        sans: &["db1.example.com", "db.example.com", "10.0.0.5", "fd00::5"],
+        server_extra: &["--chain-out", "out/server-chain.pem"],
+    }
+    .issue(t);
+}
+
+/// `--san NAME` for each name.
+fn san_args<'a>(names: &[&'a str]) -> Vec<&'a str> {
+    names.iter().flat_map(|n| ["--san", *n]).collect()
+}
+
+/// `--out-cert CERT --out-key KEY`.
+fn outs<'a>(cert: &'a str, key: &'a str) -> [&'a str; 4] {
+    ["--out-cert", cert, "--out-key", key]
 }
 
 #[test]
 fn openssl_verifies_root_intermediate_server_and_client() {
-    let dir = TestDir::new();
-    pki(&dir);
+    let t = TestDir::new();
+    pki(&t);
     for (file, m) in [
         ("ca.pem", 0o644),
         ("ca-key.pem", 0o600),
@@ -106,160 +100,107 @@ fn openssl_verifies_root_intermediate_server_and_client() {
         ("client-cert.pem", 0o644),
         ("client-key.pem", 0o600),
     ] {
-        assert_eq!(mode(&dir.join(&format!("out/{file}"))), m, "{file}");
+        assert_eq!(mode(&t.join(&format!("out/{file}"))), m, "{file}");
     }
-    let out = ok(openssl()
-        .current_dir(dir.path())
-        .args([
-            "verify",
-            "-CAfile",
-            "out/ca.pem",
-            "-untrusted",
-            "out/intermediate-cert.pem",
-        ])
-        .args(["-purpose", "sslserver", "out/server-cert.pem"]));
+    let server = ["out/server-cert.pem"];
+    let out = t.openssl_verify_ok(&CHAIN, Some("sslserver"), &server);
     assert!(out.contains("out/server-cert.pem: OK"), "{out}");
-    let out = ok(openssl()
-        .current_dir(dir.path())
-        .args([
-            "verify",
-            "-CAfile",
-            "out/ca.pem",
-            "-untrusted",
-            "out/intermediate-cert.pem",
-        ])
-        .args(["-purpose", "sslclient", "out/client-cert.pem"]));
+    let client = ["out/client-cert.pem"];
+    let out = t.openssl_verify_ok(&CHAIN, Some("sslclient"), &client);
     assert!(out.contains("out/client-cert.pem: OK"), "{out}");
     // The chain file is leaf + intermediate: enough, with the root, to verify.
-    let chain = std::fs::read_to_string(dir.join("out/server-chain.pem")).unwrap();
+    let chain = t.read("out/server-chain.pem");
     assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 2);
-    ok(openssl().current_dir(dir.path()).args([
-        "verify",
-        "-CAfile",
-        "out/ca.pem",
-        "-untrusted",
-        "out/server-chain.pem",
-        "out/server-chain.pem",
-    ]));
+    let from_file = Chain::via("out/ca.pem", "out/server-chain.pem");
+    t.openssl_verify_ok(&from_file, None, &["out/server-chain.pem"]);
     // The wrong purpose is refused: a client certificate is no server certificate.
-    let out = run(openssl()
-        .current_dir(dir.path())
-        .args([
-            "verify",
-            "-CAfile",
-            "out/ca.pem",
-            "-untrusted",
-            "out/intermediate-cert.pem",
-        ])
-        .args(["-purpose", "sslserver", "out/client-cert.pem"]));
+    let out = t.openssl_verify(&CHAIN, Some("sslserver"), &client);
     assert!(!out.status.success());
     // The CA key is encrypted and openssl opens it.
-    ok(openssl().current_dir(dir.path()).args([
-        "pkey",
-        "-in",
-        "out/ca-key.pem",
-        "-passin",
-        "pass:ca-pw",
-        "-noout",
-    ]));
+    t.assert_openssl_opens("out/ca-key.pem", "pass:ca-pw");
     // Nothing is overwritten without --force.
-    let before = std::fs::read(dir.join("out/ca.pem")).unwrap();
-    let err = fails(dir.dbtls().args(["issue", "ca", "--subject", "/CN=Other"]));
+    let before = t.read_bytes("out/ca.pem");
+    let err = t.dbtls_fails(&["issue", "ca", "--subject", "/CN=Other"]);
     assert!(
         err.contains("already exists") && err.contains("--force"),
         "{err}"
     );
-    assert_eq!(std::fs::read(dir.join("out/ca.pem")).unwrap(), before);
+    assert_eq!(t.read_bytes("out/ca.pem"), before);
 }
 
 #[test]
 fn openssl_shows_each_profiles_extensions() {
-    let dir = TestDir::new();
-    pki(&dir);
-    let ca = x509_text(&dir, "out/ca.pem");
-    for want in [
-        "Version: 3",
-        "Basic Constraints: critical",
-        "CA:TRUE",
-        "Key Usage: critical",
-        "Certificate Sign, CRL Sign",
-        "Subject Key Identifier",
-        "ecdsa-with-SHA256",
-    ] {
-        assert!(ca.contains(want), "ca lacks {want}:\n{ca}");
+    let t = TestDir::new();
+    pki(&t);
+    // (certificate, what openssl shows, what it must not show)
+    let profiles: [(&str, &[&str], &[&str]); 4] = [
+        (
+            "out/ca.pem",
+            &[
+                "Version: 3",
+                "Basic Constraints: critical",
+                "CA:TRUE",
+                "Key Usage: critical",
+                "Certificate Sign, CRL Sign",
+                "Subject Key Identifier",
+                "ecdsa-with-SHA256",
+            ],
+            &["pathlen", "Extended Key Usage"],
+        ),
+        (
+            "out/intermediate-cert.pem",
+            &[
+                "CA:TRUE, pathlen:0",
+                "Certificate Sign, CRL Sign",
+                "Authority Key Identifier",
+                "Subject Key Identifier",
+            ],
+            &[],
+        ),
+        (
+            "out/server-cert.pem",
+            &[
+                "CA:FALSE",
+                "Digital Signature",
+                "TLS Web Server Authentication",
+                "DNS:db1.example.com, DNS:db.example.com, IP Address:10.0.0.5, IP Address:FD00:0:0:0:0:0:0:5",
+                "Authority Key Identifier",
+                // Signed by the P-384 intermediate: SHA-384 (RFC 5480 §4).
+                "ecdsa-with-SHA384",
+            ],
+            &["Client Authentication", "Certificate Sign"],
+        ),
+        (
+            "out/client-cert.pem",
+            &[
+                "CA:FALSE",
+                "TLS Web Client Authentication",
+                "email:alice@example.com",
+                "ED25519",
+            ],
+            &["Server Authentication"],
+        ),
+    ];
+    for (cert, wanted, unwanted) in profiles {
+        let text = t.x509_text(cert);
+        for want in wanted {
+            assert!(text.contains(want), "{cert} lacks {want}:\n{text}");
+        }
+        for not in unwanted {
+            assert!(!text.contains(not), "{cert} has {not}:\n{text}");
+        }
     }
-    assert!(
-        !ca.contains("pathlen") && !ca.contains("Extended Key Usage"),
-        "{ca}"
-    );
-    let inter = x509_text(&dir, "out/intermediate-cert.pem");
-    for want in [
-        "CA:TRUE, pathlen:0",
-        "Certificate Sign, CRL Sign",
-        "Authority Key Identifier",
-        "Subject Key Identifier",
-    ] {
-        assert!(inter.contains(want), "intermediate lacks {want}:\n{inter}");
-    }
-    let server = x509_text(&dir, "out/server-cert.pem");
-    for want in [
-        "CA:FALSE",
-        "Digital Signature",
-        "TLS Web Server Authentication",
-        "DNS:db1.example.com, DNS:db.example.com, IP Address:10.0.0.5, IP Address:FD00:0:0:0:0:0:0:5",
-        "Authority Key Identifier",
-        // Signed by the P-384 intermediate: SHA-384 (RFC 5480 §4).
-        "ecdsa-with-SHA384",
-    ] {
-        assert!(server.contains(want), "server lacks {want}:\n{server}");
-    }
-    assert!(
-        !server.contains("Client Authentication") && !server.contains("Certificate Sign"),
-        "{server}"
-    );
-    let client = x509_text(&dir, "out/client-cert.pem");
-    for want in [
-        "CA:FALSE",
-        "TLS Web Client Authentication",
-        "email:alice@example.com",
-        "ED25519",
-    ] {
-        assert!(client.contains(want), "client lacks {want}:\n{client}");
-    }
-    assert!(!client.contains("Server Authentication"), "{client}");
     // Serials are random, positive, 16 bytes.
-    let serial = ok(openssl().current_dir(dir.path()).args([
-        "x509",
-        "-in",
-        "out/server-cert.pem",
-        "-noout",
-        "-serial",
-    ]));
+    let serial = t.x509_field("out/server-cert.pem", "serial");
     assert_eq!(
         serial.trim().trim_start_matches("serial=").len(),
         32,
         "{serial}"
     );
     // An RSA leaf also gets keyEncipherment.
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "server",
-            "--subject",
-            "/CN=rsa.example.com",
-            "--out-cert",
-            "rsa.pem",
-            "--out-key",
-            "rsa-key.pem",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-        ]));
-    let rsa = x509_text(&dir, "rsa.pem");
+    let rsa_outs = outs("rsa.pem", "rsa-key.pem");
+    ok(t.issue("server", "/CN=rsa.example.com", Some(&INTER), &rsa_outs));
+    let rsa = t.x509_text("rsa.pem");
     assert!(
         rsa.contains("Digital Signature, Key Encipherment") && rsa.contains("rsaEncryption"),
         "{rsa}"
@@ -270,34 +211,37 @@ fn openssl_shows_each_profiles_extensions() {
     );
 }
 
-#[test]
-fn webpki_accepts_each_san_and_rejects_other_names() {
-    let dir = TestDir::new();
-    pki(&dir);
-    let der = |file: &str| {
-        let text = std::fs::read(dir.join(file)).unwrap();
-        pem::parse(text).unwrap().into_contents()
-    };
-    let (ca, inter, leaf) = (
-        der("out/ca.pem"),
-        der("out/intermediate-cert.pem"),
-        der("out/server-cert.pem"),
-    );
-    let ca = CertificateDer::from(ca);
-    let anchors = [webpki::anchor_from_trusted_cert(&ca).unwrap()];
-    let inter = [CertificateDer::from(inter)];
-    let leaf = CertificateDer::from(leaf);
-    let ee = webpki::EndEntityCert::try_from(&leaf).unwrap();
-    ee.verify_for_usage(
+/// `EndEntityCert::verify_for_usage` of `cert` against the root and intermediate, now.
+fn webpki_verify(
+    cert: &webpki::EndEntityCert,
+    anchors: &[rustls_pki_types::TrustAnchor],
+    inter: &[CertificateDer],
+    usage: webpki::KeyUsage,
+) -> Result<(), webpki::Error> {
+    cert.verify_for_usage(
         webpki::ALL_VERIFICATION_ALGS,
-        &anchors,
-        &inter,
+        anchors,
+        inter,
         UnixTime::now(),
-        webpki::KeyUsage::server_auth(),
+        usage,
         None,
         None,
     )
-    .unwrap();
+    .map(|_| ())
+}
+
+#[test]
+fn webpki_accepts_each_san_and_rejects_other_names() {
+    let t = TestDir::new();
+    pki(&t);
+    let der =
+        |file: &str| CertificateDer::from(pem::parse(t.read_bytes(file)).unwrap().into_contents());
+    let ca = der("out/ca.pem");
+    let anchors = [webpki::anchor_from_trusted_cert(&ca).unwrap()];
+    let inter = [der("out/intermediate-cert.pem")];
+    let leaf = der("out/server-cert.pem");
+    let ee = webpki::EndEntityCert::try_from(&leaf).unwrap();
+    webpki_verify(&ee, &anchors, &inter, webpki::KeyUsage::server_auth()).unwrap();
     for name in ["db1.example.com", "db.example.com", "10.0.0.5", "fd00::5"] {
         let sn = ServerName::try_from(name).unwrap();
         ee.verify_is_valid_for_subject_name(&sn)
@@ -311,48 +255,19 @@ fn webpki_accepts_each_san_and_rejects_other_names() {
         );
     }
     // The client certificate is not valid for server auth.
-    let client = CertificateDer::from(der("out/client-cert.pem"));
+    let client = der("out/client-cert.pem");
     let client = webpki::EndEntityCert::try_from(&client).unwrap();
-    assert!(
-        client
-            .verify_for_usage(
-                webpki::ALL_VERIFICATION_ALGS,
-                &anchors,
-                &inter,
-                UnixTime::now(),
-                webpki::KeyUsage::server_auth(),
-                None,
-                None
-            )
-            .is_err()
-    );
-    client
-        .verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &anchors,
-            &inter,
-            UnixTime::now(),
-            webpki::KeyUsage::client_auth(),
-            None,
-            None,
-        )
-        .unwrap();
+    assert!(webpki_verify(&client, &anchors, &inter, webpki::KeyUsage::server_auth()).is_err());
+    webpki_verify(&client, &anchors, &inter, webpki::KeyUsage::client_auth()).unwrap();
 }
 
 #[test]
 fn subjects_keep_their_order_and_openssl_req_string_types() {
-    let dir = TestDir::new();
+    let t = TestDir::new();
     let subject = "/C=US/ST=Oregon/L=Portland/O=My Dom, Inc./OU=DB\\/Ops/CN=alice+UID=alice/emailAddress=alice@example.com/serialNumber=42/DC=example/2.5.4.9=Main St";
-    ok(dir.dbtls().args([
-        "issue",
-        "ca",
-        "--subject",
-        subject,
-        "--key-type",
-        "ecdsa-p256",
-    ]));
+    ok(t.issue("ca", subject, None, &["--key-type", "ecdsa-p256"]));
     // The oneline (X509_NAME_oneline) form MySQL compares, in certificate order.
-    let oneline = ok(openssl().current_dir(dir.path()).args([
+    let oneline = t.openssl_ok(&[
         "x509",
         "-in",
         "out/ca.pem",
@@ -360,14 +275,12 @@ fn subjects_keep_their_order_and_openssl_req_string_types() {
         "-subject",
         "-nameopt",
         "compat",
-    ]));
+    ]);
     assert_eq!(
         oneline.trim(),
         "subject=/C=US/ST=Oregon/L=Portland/O=My Dom, Inc./OU=DB\\/Ops/CN=alice+UID=alice/emailAddress=alice@example.com/serialNumber=42/DC=example/street=Main St"
     );
-    let asn1 = ok(openssl()
-        .current_dir(dir.path())
-        .args(["asn1parse", "-in", "out/ca.pem"]));
+    let asn1 = t.openssl_ok(&["asn1parse", "-in", "out/ca.pem"]);
     let expected = [
         ("countryName", "PRINTABLESTRING   :US"),
         ("stateOrProvinceName", "UTF8STRING        :Oregon"),
@@ -394,7 +307,7 @@ fn subjects_keep_their_order_and_openssl_req_string_types() {
         pos = line_end;
     }
     // CN and UID share one RDN (a SET with two members).
-    let text = x509_text(&dir, "out/ca.pem");
+    let text = t.x509_text("out/ca.pem");
     assert!(text.contains("CN = alice + UID = alice"), "{text}");
     // Malformed subjects are clear errors pointing at the bad part.
     for (bad, part) in [
@@ -404,66 +317,44 @@ fn subjects_keep_their_order_and_openssl_req_string_types() {
         ("/C=USA", "USA"),
         ("/CN=", "CN"),
     ] {
-        let err = fails(dir.dbtls().args([
-            "issue",
-            "ca",
-            "--subject",
-            bad,
-            "--out-cert",
-            "x.pem",
-            "--out-key",
-            "x-key.pem",
-        ]));
+        let err = fails(t.issue("ca", bad, None, &outs("x.pem", "x-key.pem")));
         assert!(err.contains(part), "{bad}: {err}");
     }
 }
 
+/// `openssl req -verify -noout -text` of a CSR: it must verify; returns stdout and stderr.
+fn assert_csr_verifies(t: &TestDir, csr: &str, context: &str) -> String {
+    let out = t.openssl_run(&["req", "-in", csr, "-verify", "-noout", "-text"]);
+    let all = stdout(&out) + &stderr(&out);
+    assert!(
+        out.status.success() && all.contains("verify OK"),
+        "{context}: {all}"
+    );
+    all
+}
+
 #[test]
 fn a_csr_from_openssl_is_signed_and_ours_passes_openssl_req_verify() {
-    let dir = TestDir::new();
-    pki(&dir);
-    ok(openssl()
-        .current_dir(dir.path())
-        .args([
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-        ])
-        .args([
-            "-keyout",
-            "host.key",
-            "-out",
-            "host.csr",
-            "-subj",
-            "/O=Example/CN=host.example.com",
-        ])
-        .args([
-            "-addext",
-            "subjectAltName=DNS:host.example.com,IP:192.0.2.7",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-        ]));
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "server",
-            "--csr",
-            "host.csr",
-            "--out-cert",
-            "host.pem",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-        ]));
-    let text = x509_text(&dir, "host.pem");
+    let t = TestDir::new();
+    pki(&t);
+    let sans = "subjectAltName=DNS:host.example.com,IP:192.0.2.7";
+    let extensions = [
+        "-addext",
+        sans,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+    ];
+    let subj = "/O=Example/CN=host.example.com";
+    t.openssl_p256_req("host.key", "host.csr", subj, &extensions);
+    let sign_csr = |profile: &str, csr: &str, extra: &[&str]| {
+        let mut cmd = t.dbtls();
+        cmd.args(["issue", profile, "--csr", csr])
+            .args(extra)
+            .args(INTER.args());
+        cmd
+    };
+    ok(sign_csr("server", "host.csr", &["--out-cert", "host.pem"]));
+    let text = t.x509_text("host.pem");
     assert!(
         text.contains("Subject: O = Example, CN = host.example.com"),
         "{text}"
@@ -477,44 +368,20 @@ fn a_csr_from_openssl_is_signed_and_ours_passes_openssl_req_verify() {
         text.contains("CA:FALSE") && !text.contains("CA:TRUE"),
         "{text}"
     );
-    ok(openssl().current_dir(dir.path()).args([
-        "verify",
-        "-CAfile",
-        "out/ca.pem",
-        "-untrusted",
-        "out/intermediate-cert.pem",
-        "host.pem",
-    ]));
+    t.openssl_verify_ok(&CHAIN, None, &["host.pem"]);
     // The certificate is for the CSR's key.
-    let a = ok(openssl()
-        .current_dir(dir.path())
-        .args(["x509", "-in", "host.pem", "-noout", "-pubkey"]));
-    let b = ok(openssl()
-        .current_dir(dir.path())
-        .args(["pkey", "-in", "host.key", "-pubout"]));
-    assert_eq!(a, b);
+    assert_eq!(t.cert_pubkey("host.pem"), t.key_pubkey("host.key", None));
     // --subject and --san override the CSR.
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "client",
-            "--csr",
-            "host.csr",
-            "--subject",
-            "/CN=override",
-            "--san",
-            "other.example.com",
-            "--out-cert",
-            "o.pem",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-        ]));
-    let text = x509_text(&dir, "o.pem");
+    let overrides = [
+        "--subject",
+        "/CN=override",
+        "--san",
+        "other.example.com",
+        "--out-cert",
+        "o.pem",
+    ];
+    ok(sign_csr("client", "host.csr", &overrides));
+    let text = t.x509_text("o.pem");
     assert!(
         text.contains("Subject: CN = override")
             && text.contains("DNS:other.example.com")
@@ -522,36 +389,14 @@ fn a_csr_from_openssl_is_signed_and_ours_passes_openssl_req_verify() {
         "{text}"
     );
     // A CSR whose signature does not verify is refused.
-    let mut der = ok(openssl()
-        .current_dir(dir.path())
-        .args(["req", "-in", "host.csr", "-outform", "DER"]))
-    .into_bytes();
-    der.clear();
-    let out = run(openssl().current_dir(dir.path()).args([
+    t.openssl_ok(&[
         "req", "-in", "host.csr", "-outform", "DER", "-out", "host.der",
-    ]));
-    assert!(out.status.success());
-    let mut bytes = std::fs::read(dir.join("host.der")).unwrap();
+    ]);
+    let mut bytes = t.read_bytes("host.der");
     let at = bytes.windows(4).position(|w| w == b"host").unwrap();
     bytes[at] = b'g';
-    std::fs::write(dir.join("bad.der"), bytes).unwrap();
-    let err = fails(
-        dir.dbtls()
-            .args([
-                "issue",
-                "server",
-                "--csr",
-                "bad.der",
-                "--out-cert",
-                "bad.pem",
-            ])
-            .args([
-                "--ca",
-                "out/intermediate-cert.pem",
-                "--ca-key",
-                "out/intermediate-key.pem",
-            ]),
-    );
+    t.write("bad.der", bytes);
+    let err = fails(sign_csr("server", "bad.der", &["--out-cert", "bad.pem"]));
     assert!(
         err.contains("bad.der") && err.contains("signature"),
         "{err}"
@@ -561,41 +406,13 @@ fn a_csr_from_openssl_is_signed_and_ours_passes_openssl_req_verify() {
     for kind in ["rsa2048", "ecdsa-p384", "ed25519"] {
         let csr = format!("{kind}.csr");
         let key = format!("{kind}.key");
-        ok(dir
-            .dbtls()
-            .args([
-                "csr",
-                "new",
-                "--subject",
-                "/O=Example/CN=web.example.com",
-                "--san",
-                "web.example.com",
-                "--san",
-                "::1",
-            ])
-            .args([
-                "--key-type",
-                kind,
-                "--out-csr",
-                &csr,
-                "--out-key",
-                &key,
-                "--passout",
-                "pass:k-pw",
-            ]));
-        assert_eq!(mode(&dir.join(&key)), 0o600);
-        let out = run(openssl()
-            .current_dir(dir.path())
-            .args(["req", "-in", &csr, "-verify", "-noout", "-text"]));
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(
-            out.status.success() && all.contains("verify OK"),
-            "{kind}: {all}"
-        );
+        ok(t.dbtls()
+            .args(["csr", "new", "--subject", "/O=Example/CN=web.example.com"])
+            .args(san_args(&["web.example.com", "::1"]))
+            .args(["--key-type", kind, "--out-csr", &csr, "--out-key", &key])
+            .args(["--passout", "pass:k-pw"]));
+        assert_eq!(mode(&t.join(&key)), 0o600);
+        let all = assert_csr_verifies(&t, &csr, kind);
         assert!(
             all.contains("Subject: O = Example, CN = web.example.com"),
             "{all}"
@@ -605,21 +422,11 @@ fn a_csr_from_openssl_is_signed_and_ours_passes_openssl_req_verify() {
             "{all}"
         );
         // The CSR's key is the written (encrypted) key.
-        let a = ok(openssl()
-            .current_dir(dir.path())
-            .args(["req", "-in", &csr, "-noout", "-pubkey"]));
-        let b = ok(openssl().current_dir(dir.path()).args([
-            "pkey",
-            "-in",
-            &key,
-            "-passin",
-            "pass:k-pw",
-            "-pubout",
-        ]));
-        assert_eq!(a, b, "{kind}");
+        let a = t.openssl_ok(&["req", "-in", &csr, "-noout", "-pubkey"]);
+        assert_eq!(a, t.key_pubkey(&key, Some("pass:k-pw")), "{kind}");
     }
     // And dbtls signs its own CSR; a CSR for an existing (encrypted) key reuses it.
-    ok(dir.dbtls().args([
+    t.dbtls_ok(&[
         "csr",
         "new",
         "--subject",
@@ -630,302 +437,186 @@ fn a_csr_from_openssl_is_signed_and_ours_passes_openssl_req_verify() {
         "pass:k-pw",
         "--out-csr",
         "again.csr",
-    ]));
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "server",
-            "--csr",
-            "again.csr",
-            "--out-cert",
-            "again.pem",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-        ]));
-    let text = x509_text(&dir, "again.pem");
+    ]);
+    ok(sign_csr(
+        "server",
+        "again.csr",
+        &["--out-cert", "again.pem"],
+    ));
+    let text = t.x509_text("again.pem");
     assert!(text.contains("DNS:again.example.com"), "{text}");
 }
 
 #[test]
 fn the_issuer_is_checked_before_signing() {
-    let dir = TestDir::new();
-    pki(&dir);
-    let sign = |profile: &str, ca: &str, key: &str, extra: &[&str]| {
-        let mut cmd = dir.dbtls();
-        cmd.args([
-            "issue",
+    let t = TestDir::new();
+    pki(&t);
+    let sign = |profile: &str, by: Issuer, extra: &[&str]| {
+        let mut cmd = t.issue(
             profile,
-            "--subject",
             "/CN=x.example.com",
-            "--out-cert",
-            "x.pem",
-            "--out-key",
-            "x-key.pem",
-            "--force",
-        ])
-        .args(["--ca", ca, "--ca-key", key, "--key-type", "ecdsa-p256"])
-        .args(extra);
+            Some(&by),
+            &outs("x.pem", "x-key.pem"),
+        );
+        cmd.args(["--force", "--key-type", "ecdsa-p256"])
+            .args(extra);
         cmd
     };
     // A leaf is not a CA.
-    let err = fails(&mut sign(
-        "client",
-        "out/server-cert.pem",
-        "out/server-key.pem",
-        &[],
-    ));
+    let leaf = Issuer::new("out/server-cert.pem", "out/server-key.pem");
+    let err = fails(sign("client", leaf, &[]));
     assert!(err.contains("not a CA"), "{err}");
     // The key must belong to the certificate.
-    let err = fails(&mut sign(
-        "client",
-        "out/intermediate-cert.pem",
-        "out/server-key.pem",
-        &[],
-    ));
+    let wrong_key = Issuer::new(INTER.cert, "out/server-key.pem");
+    let err = fails(sign("client", wrong_key, &[]));
     assert!(err.contains("does not belong"), "{err}");
     // The intermediate's path length 0 allows no CA below it.
-    let err = fails(&mut sign(
-        "intermediate",
-        "out/intermediate-cert.pem",
-        "out/intermediate-key.pem",
-        &[],
-    ));
+    let err = fails(sign("intermediate", INTER, &[]));
     assert!(err.contains("path length"), "{err}");
     // The CA key is encrypted: a wrong or missing password is a one-line error naming the file.
-    let err = fails(&mut sign(
+    let root_without_password = Issuer::new(ROOT.cert, ROOT.key);
+    let err = fails(sign(
         "client",
-        "out/ca.pem",
-        "out/ca-key.pem",
+        root_without_password,
         &["--passin", "pass:nope"],
     ));
     assert!(
         err.lines().count() == 1 && err.contains("ca-key.pem") && err.contains("wrong password"),
         "{err}"
     );
-    let err = fails(&mut sign("client", "out/ca.pem", "out/ca-key.pem", &[]));
+    let err = fails(sign("client", root_without_password, &[]));
     assert!(
         err.contains("no terminal") && err.contains("--passin"),
         "{err}"
     );
     // intermediate/server/client need a CA.
-    let err = fails(dir.dbtls().args([
-        "issue",
+    let err = fails(t.issue(
         "server",
-        "--subject",
         "/CN=a.example.com",
-        "--out-cert",
-        "y.pem",
-        "--out-key",
-        "y-key.pem",
-    ]));
+        None,
+        &outs("y.pem", "y-key.pem"),
+    ));
     assert!(err.contains("--ca"), "{err}");
-    assert!(!dir.join("x.pem").exists() && !dir.join("y.pem").exists());
+    assert!(!t.join("x.pem").exists() && !t.join("y.pem").exists());
     // A leaf cannot outlive its CA: clamped with a warning.
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "intermediate",
-            "--subject",
-            "/CN=Short",
-            "--days",
-            "30",
-            "--out-cert",
-            "short.pem",
-            "--out-key",
-            "short-key.pem",
-        ])
-        .args([
-            "--ca",
-            "out/ca.pem",
-            "--ca-key",
-            "out/ca-key.pem",
-            "--passin",
-            "pass:ca-pw",
-            "--key-type",
-            "ecdsa-p256",
-        ]));
-    let out = run(sign("server", "short.pem", "short-key.pem", &[]).stdin(Stdio::null()));
+    let short = [
+        &["--days", "30"][..],
+        &outs("short.pem", "short-key.pem"),
+        &["--key-type", "ecdsa-p256"],
+    ]
+    .concat();
+    ok(t.issue("intermediate", "/CN=Short", Some(&ROOT), &short));
+    let out = run(sign(
+        "server",
+        Issuer::new("short.pem", "short-key.pem"),
+        &[],
+    ));
     assert!(out.status.success());
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("warning: not-after clamped"),
+        stderr(&out).contains("warning: not-after clamped"),
         "{out:?}"
     );
-    let end = |f: &str| {
-        ok(openssl()
-            .current_dir(dir.path())
-            .args(["x509", "-in", f, "-noout", "-enddate"]))
-    };
-    assert_eq!(end("x.pem"), end("short.pem"));
+    assert_eq!(
+        t.x509_field("x.pem", "enddate"),
+        t.x509_field("short.pem", "enddate")
+    );
 }
 
 #[test]
 fn not_before_and_not_after_make_expired_and_future_certificates() {
-    let dir = TestDir::new();
-    pki(&dir);
-    let out = run(dir
-        .dbtls()
-        .args([
-            "issue",
-            "client",
-            "--subject",
-            "/CN=expired",
-            "--out-cert",
-            "old.pem",
-            "--out-key",
-            "old-key.pem",
-        ])
-        .args([
-            "--not-before",
-            "2020-01-01T00:00:00Z",
-            "--not-after",
-            "2021-01-01T00:00:00Z",
-            "--key-type",
-            "ecdsa-p256",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-        ]));
+    let t = TestDir::new();
+    pki(&t);
+    let client = |cn: &str, cert: &str, key: &str, from: &str, until: &str| {
+        let mut cmd = t.issue("client", cn, Some(&INTER), &outs(cert, key));
+        cmd.args(["--not-before", from, "--not-after", until])
+            .args(["--key-type", "ecdsa-p256"]);
+        run(cmd)
+    };
+    let out = client(
+        "/CN=expired",
+        "old.pem",
+        "old-key.pem",
+        "2020-01-01T00:00:00Z",
+        "2021-01-01T00:00:00Z",
+    );
     assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stderr).contains("already expired"),
+        out.status.success() && stderr(&out).contains("already expired"),
         "{out:?}"
     );
-    let v = run(openssl().current_dir(dir.path()).args([
-        "verify",
-        "-CAfile",
-        "out/ca.pem",
-        "-untrusted",
-        "out/intermediate-cert.pem",
-        "old.pem",
-    ]));
+    let v = t.openssl_verify(&CHAIN, None, &["old.pem"]);
     assert!(
-        !v.status.success() && String::from_utf8_lossy(&v.stdout).contains("expired")
-            || String::from_utf8_lossy(&v.stderr).contains("expired"),
+        !v.status.success() && (stdout(&v) + &stderr(&v)).contains("expired"),
         "{v:?}"
     );
-    let dates = ok(openssl()
-        .current_dir(dir.path())
-        .args(["x509", "-in", "old.pem", "-noout", "-dates"]));
+    let dates = t.x509_field("old.pem", "dates");
     assert!(
         dates.contains("notBefore=Jan  1 00:00:00 2020 GMT")
             && dates.contains("notAfter=Jan  1 00:00:00 2021 GMT"),
         "{dates}"
     );
-    let out = run(dir
-        .dbtls()
-        .args([
-            "issue",
-            "client",
-            "--subject",
-            "/CN=future",
-            "--out-cert",
-            "new.pem",
-            "--out-key",
-            "new-key.pem",
-        ])
-        .args([
-            "--not-before",
-            "2030-01-01T00:00:00Z",
-            "--not-after",
-            "2031-01-01T00:00:00+02:00",
-            "--key-type",
-            "ecdsa-p256",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-        ]));
+    let out = client(
+        "/CN=future",
+        "new.pem",
+        "new-key.pem",
+        "2030-01-01T00:00:00Z",
+        "2031-01-01T00:00:00+02:00",
+    );
     assert!(
-        out.status.success() && String::from_utf8_lossy(&out.stderr).contains("not yet valid"),
+        out.status.success() && stderr(&out).contains("not yet valid"),
         "{out:?}"
     );
-    let dates = ok(openssl()
-        .current_dir(dir.path())
-        .args(["x509", "-in", "new.pem", "-noout", "-enddate"]));
+    let dates = t.x509_field("new.pem", "enddate");
     assert!(dates.contains("Dec 31 22:00:00 2030 GMT"), "{dates}");
-    let err = fails(dir.dbtls().args([
-        "issue",
-        "ca",
-        "--subject",
-        "/CN=x",
-        "--not-before",
-        "2030-01-01T00:00:00Z",
-        "--not-after",
-        "2029-01-01T00:00:00Z",
-        "--out-cert",
-        "z.pem",
-        "--out-key",
-        "z-key.pem",
-    ]));
+    let backwards = [
+        &["--not-before", "2030-01-01T00:00:00Z"][..],
+        &["--not-after", "2029-01-01T00:00:00Z"],
+        &outs("z.pem", "z-key.pem"),
+    ]
+    .concat();
+    let err = fails(t.issue("ca", "/CN=x", None, &backwards));
     assert!(err.contains("later than"), "{err}");
     // Defaults: 825 days for leaves.
-    let dates = ok(openssl().current_dir(dir.path()).args([
-        "x509",
-        "-in",
-        "out/server-cert.pem",
-        "-noout",
-        "-checkend",
-        &(824 * 86400).to_string(),
-    ]));
-    assert!(dates.contains("will not expire"), "{dates}");
-    let out = run(openssl().current_dir(dir.path()).args([
-        "x509",
-        "-in",
-        "out/server-cert.pem",
-        "-noout",
-        "-checkend",
-        &(826 * 86400).to_string(),
-    ]));
-    assert!(!out.status.success());
+    let checkend = |days: u32| {
+        let seconds = (days * 86400).to_string();
+        t.openssl_run(&[
+            "x509",
+            "-in",
+            "out/server-cert.pem",
+            "-noout",
+            "-checkend",
+            &seconds,
+        ])
+    };
+    let still = checkend(824);
+    assert!(
+        still.status.success() && stdout(&still).contains("will not expire"),
+        "{still:?}"
+    );
+    assert!(!checkend(826).status.success());
 }
 
 #[test]
 fn server_certificates_always_have_a_san() {
-    let dir = TestDir::new();
-    pki(&dir);
-    let err = fails(
-        dir.dbtls()
-            .args([
-                "issue",
-                "server",
-                "--subject",
-                "/CN=My Database",
-                "--out-cert",
-                "s.pem",
-                "--out-key",
-                "s-key.pem",
-            ])
-            .args([
-                "--ca",
-                "out/intermediate-cert.pem",
-                "--ca-key",
-                "out/intermediate-key.pem",
-                "--key-type",
-                "ecdsa-p256",
-            ]),
-    );
+    let t = TestDir::new();
+    pki(&t);
+    let extra = [
+        &outs("s.pem", "s-key.pem")[..],
+        &["--key-type", "ecdsa-p256"],
+    ]
+    .concat();
+    let err = fails(t.issue("server", "/CN=My Database", Some(&INTER), &extra));
     assert!(
         err.contains("--san") && err.contains("My Database"),
         "{err}"
     );
-    assert!(!dir.join("s.pem").exists() && !dir.join("s-key.pem").exists());
+    assert!(!t.join("s.pem").exists() && !t.join("s-key.pem").exists());
 }
 
 #[test]
 fn a_reused_key_keeps_the_public_key_and_every_passin_spec_form_works() {
-    let dir = TestDir::new();
-    pki(&dir);
-    ok(dir.dbtls().args([
+    let t = TestDir::new();
+    pki(&t);
+    t.dbtls_ok(&[
         "key",
         "new",
         "--key-type",
@@ -934,8 +625,9 @@ fn a_reused_key_keeps_the_public_key_and_every_passin_spec_form_works() {
         "mine.pem",
         "--passout",
         "pass:mine-pw",
-    ]));
-    std::fs::write(dir.join("ca-pw"), "ca-pw\n").unwrap();
+    ]);
+    let client_key = t.read_bytes("out/client-key.pem");
+    t.write("ca-pw", "ca-pw\n");
     let bin = env!("CARGO_BIN_EXE_dbtls");
     let forms = [
         ("pass:ca-pw", ""),
@@ -944,60 +636,27 @@ fn a_reused_key_keeps_the_public_key_and_every_passin_spec_form_works() {
         ("fd:3", "exec 3<ca-pw;"),
         ("stdin", "printf 'ca-pw\\n' |"),
     ];
+    let mine = t.key_pubkey("mine.pem", Some("pass:mine-pw"));
     for (i, (spec, prefix)) in forms.into_iter().enumerate() {
         let script = format!(
             "{prefix} '{bin}' issue client --subject /CN=renewed{i} --key mine.pem --key-passin pass:mine-pw --out-cert r{i}.pem \
              --ca out/ca.pem --ca-key out/ca-key.pem --passin {spec}"
         );
-        ok(Command::new("sh")
-            .current_dir(dir.path())
-            .env("DBTLS_CA_PW", "ca-pw")
-            .stdin(Stdio::null())
-            .args(["-c", &script]));
-        let a = ok(openssl().current_dir(dir.path()).args([
-            "x509",
-            "-in",
-            &format!("r{i}.pem"),
-            "-noout",
-            "-pubkey",
-        ]));
-        let b = ok(openssl().current_dir(dir.path()).args([
-            "pkey",
-            "-in",
-            "mine.pem",
-            "-passin",
-            "pass:mine-pw",
-            "-pubout",
-        ]));
-        assert_eq!(a, b, "{spec}");
+        ok(t.sh(&script).env("DBTLS_CA_PW", "ca-pw"));
+        assert_eq!(t.cert_pubkey(format!("r{i}.pem")), mine, "{spec}");
     }
-    // No key file is written for a reused key.
-    assert!(
-        !dir.join("out/client-key.pem").exists() || mode(&dir.join("out/client-key.pem")) == 0o600
-    );
-    let err = fails(
-        dir.dbtls()
-            .args([
-                "issue",
-                "client",
-                "--subject",
-                "/CN=z",
-                "--key",
-                "mine.pem",
-                "--key-passin",
-                "pass:mine-pw",
-                "--out-key",
-                "z.pem",
-            ])
-            .args([
-                "--ca",
-                "out/ca.pem",
-                "--ca-key",
-                "out/ca-key.pem",
-                "--passin",
-                "pass:ca-pw",
-            ]),
-    );
+    // No key file is written for a reused key: the default one is the client key of `pki`.
+    assert_eq!(t.read_bytes("out/client-key.pem"), client_key);
+    assert_eq!(mode(&t.join("out/client-key.pem")), 0o600);
+    let reuse = [
+        "--key",
+        "mine.pem",
+        "--key-passin",
+        "pass:mine-pw",
+        "--out-key",
+        "z.pem",
+    ];
+    let err = fails(t.issue("client", "/CN=z", Some(&ROOT), &reuse));
     assert!(err.contains("--out-key"), "{err}");
 }
 
@@ -1008,62 +667,15 @@ fn a_reused_key_keeps_the_public_key_and_every_passin_spec_form_works() {
 /// `localhost`, which MySQL clients connect to).
 #[test]
 fn pkilint_finds_no_error_in_any_profile() {
-    let dir = TestDir::new();
-    ok(dir.dbtls().args([
-        "issue",
-        "ca",
-        "--subject",
-        "/C=US/O=Example/CN=Example Root CA",
-        "--key-type",
-        "rsa2048",
-    ]));
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "intermediate",
-            "--subject",
-            "/C=US/O=Example/CN=Example Intermediate",
-            "--key-type",
-            "ecdsa-p384",
-        ])
-        .args(["--ca", "out/ca.pem", "--ca-key", "out/ca-key.pem"]));
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "server",
-            "--subject",
-            "/O=Example/CN=db1.example.com",
-            "--san",
-            "db1.example.com",
-            "--san",
-            "10.0.0.5",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-            "--key-type",
-            "rsa2048",
-        ]));
-    ok(dir
-        .dbtls()
-        .args([
-            "issue",
-            "client",
-            "--subject",
-            "/O=Example/CN=alice/emailAddress=alice@example.com",
-            "--key-type",
-            "ed25519",
-        ])
-        .args([
-            "--ca",
-            "out/intermediate-cert.pem",
-            "--ca-key",
-            "out/intermediate-key.pem",
-        ]));
+    let t = TestDir::new();
+    ChainSpec {
+        ca_prefix: "/C=US",
+        keys: ["rsa2048", "ecdsa-p384", "rsa2048", "ed25519"],
+        root_passout: None,
+        sans: &["db1.example.com", "10.0.0.5"],
+        server_extra: &[],
+    }
+    .issue(&t);
     for cert in [
         "ca.pem",
         "intermediate-cert.pem",
@@ -1071,9 +683,9 @@ fn pkilint_finds_no_error_in_any_profile() {
         "client-cert.pem",
     ] {
         let out = run(Command::new("lint_pkix_cert")
-            .current_dir(dir.path())
+            .current_dir(t.path())
             .args(["lint", &format!("out/{cert}")]));
-        let text = String::from_utf8_lossy(&out.stdout);
+        let text = stdout(&out);
         assert!(
             !text.contains("(ERROR)") && !text.contains("(FATAL)") && !text.contains("(WARNING)"),
             "{cert}:\n{text}"
@@ -1082,7 +694,7 @@ fn pkilint_finds_no_error_in_any_profile() {
         assert!(
             text.contains("subject_key_identifier_method_1_identified"),
             "{cert}: {text}{}",
-            String::from_utf8_lossy(&out.stderr)
+            stderr(&out)
         );
     }
 }

@@ -3,7 +3,7 @@
 use std::fs;
 use std::process::Command;
 
-use crate::util::{TestDir, fails, listing, mode, ok, openssl, run};
+use crate::util::{Chain, TestDir, fails, listing, mode, ok, openssl, run, stdout};
 
 const EIGHT: [&str; 8] = [
     "ca-key.pem",
@@ -16,19 +16,8 @@ const EIGHT: [&str; 8] = [
     "server-key.pem",
 ];
 
-fn subject_issuer(path: &std::path::Path) -> String {
-    ok(openssl()
-        .args([
-            "x509", "-noout", "-subject", "-issuer", "-nameopt", "compat", "-in",
-        ])
-        .arg(path))
-}
-
-fn serial(path: &std::path::Path) -> String {
-    ok(openssl()
-        .args(["x509", "-noout", "-serial", "-in"])
-        .arg(path))
-}
+/// What `openssl verify` trusts for the files of a setup datadir `d`.
+const SETUP_CA: Chain = Chain::root("d/ca.pem");
 
 #[test]
 fn writes_exactly_eight_files_with_exact_modes_whatever_the_umask() {
@@ -68,40 +57,28 @@ fn openssl_verifies_the_chain_and_sees_mysql_subjects() {
     ok(t.dbtls()
         .args(["setup", "--datadir", "d", "--suffix", "T_1"]));
     let d = t.join("d");
-    let verified = ok(openssl()
-        .args(["verify", "-CAfile"])
-        .arg(d.join("ca.pem"))
-        .arg(d.join("server-cert.pem"))
-        .arg(d.join("client-cert.pem")));
+    let both = ["d/server-cert.pem", "d/client-cert.pem"];
+    let verified = t.openssl_verify_ok(&SETUP_CA, None, &both);
     assert_eq!(verified.matches(": OK").count(), 2, "{verified}");
     let ca = "/CN=MySQL_Server_T_1_Auto_Generated_CA_Certificate";
     assert_eq!(
-        subject_issuer(&d.join("ca.pem")),
+        t.subject_issuer(d.join("ca.pem")),
         format!("subject={ca}\nissuer={ca}\n")
     );
     assert_eq!(
-        subject_issuer(&d.join("server-cert.pem")),
+        t.subject_issuer(d.join("server-cert.pem")),
         format!("subject=/CN=MySQL_Server_T_1_Auto_Generated_Server_Certificate\nissuer={ca}\n")
     );
     assert_eq!(
-        subject_issuer(&d.join("client-cert.pem")),
+        t.subject_issuer(d.join("client-cert.pem")),
         format!("subject=/CN=MySQL_Server_T_1_Auto_Generated_Client_Certificate\nissuer={ca}\n")
     );
     // Purposes: the server certificate is a TLS server, the client certificate a TLS client.
-    ok(openssl()
-        .args(["verify", "-purpose", "sslserver", "-CAfile"])
-        .arg(d.join("ca.pem"))
-        .arg(d.join("server-cert.pem")));
-    ok(openssl()
-        .args(["verify", "-purpose", "sslclient", "-CAfile"])
-        .arg(d.join("ca.pem"))
-        .arg(d.join("client-cert.pem")));
-    let bad = run(openssl()
-        .args(["verify", "-purpose", "sslserver", "-CAfile"])
-        .arg(d.join("ca.pem"))
-        .arg(d.join("client-cert.pem")));
+    t.openssl_verify_ok(&SETUP_CA, Some("sslserver"), &["d/server-cert.pem"]);
+    t.openssl_verify_ok(&SETUP_CA, Some("sslclient"), &["d/client-cert.pem"]);
+    let bad = t.openssl_verify(&SETUP_CA, Some("sslserver"), &["d/client-cert.pem"]);
     assert!(
-        !String::from_utf8_lossy(&bad.stdout).contains(": OK"),
+        !bad.status.success() && !stdout(&bad).contains(": OK"),
         "a client certificate must not pass as a server"
     );
 }
@@ -181,48 +158,42 @@ fn key_types_and_sizes_as_openssl_sees_them() {
                 pem.starts_with("-----BEGIN PRIVATE KEY-----"),
                 "{kind} {key} is not PKCS#8"
             );
-            let shown = ok(openssl()
-                .args(["pkey", "-noout", "-text", "-in"])
-                .arg(d.join(key)));
+            let shown = t.pkey_text(d.join(key));
             assert!(shown.contains(expect), "{kind} {key}: {shown}");
         }
         // The auth-plugin pair is RSA whatever --key-type says.
-        let rsa = ok(openssl()
-            .args(["pkey", "-noout", "-text", "-in"])
-            .arg(d.join("private_key.pem")));
+        let rsa = t.pkey_text(d.join("private_key.pem"));
         assert!(rsa.contains("Private-Key: (2048 bit"), "{rsa}");
         let public = fs::read_to_string(d.join("public_key.pem")).unwrap();
         assert!(public.starts_with("-----BEGIN PUBLIC KEY-----"));
-        let from_private = ok(openssl()
-            .args(["pkey", "-pubout", "-in"])
-            .arg(d.join("private_key.pem")));
+        let from_private = t.key_pubkey(d.join("private_key.pem"), None);
         assert_eq!(
             from_private, public,
             "public_key.pem must match private_key.pem"
         );
-        ok(openssl()
-            .args(["verify", "-CAfile"])
-            .arg(d.join("ca.pem"))
-            .arg(d.join("server-cert.pem")));
+        t.openssl_verify_ok(&SETUP_CA, None, &["d/server-cert.pem"]);
     }
     let t = TestDir::new();
     ok(t.dbtls().args(["setup", "--datadir", "d"]));
-    let rsa = ok(openssl()
-        .args(["pkey", "-noout", "-text", "-in"])
-        .arg(t.join("d/server-key.pem")));
+    let rsa = t.pkey_text("d/server-key.pem");
     assert!(
         rsa.contains("Private-Key: (2048 bit") && rsa.contains("publicExponent: 65537"),
         "{rsa}"
     );
 }
 
+/// `dbtls setup --datadir d` over a `d/` holding only `present` ("keep me"); returns stdout.
+fn setup_over(t: &TestDir, present: &str) -> String {
+    fs::create_dir(t.join("d")).unwrap();
+    t.write(&format!("d/{present}"), "keep me");
+    t.setup_datadir("d")
+}
+
 #[test]
 fn each_cert_file_alone_skips_the_certificate_part() {
     for present in ["ca.pem", "server-cert.pem", "server-key.pem"] {
         let t = TestDir::new();
-        fs::create_dir(t.join("d")).unwrap();
-        fs::write(t.join("d").join(present), "keep me").unwrap();
-        let out = ok(t.dbtls().args(["setup", "--datadir", "d"]));
+        let out = setup_over(&t, present);
         assert!(
             out.contains("Certificate files are present in given dir. Skipping generation."),
             "{out}"
@@ -231,10 +202,7 @@ fn each_cert_file_alone_skips_the_certificate_part() {
             out.contains(present),
             "the skip should name {present}: {out}"
         );
-        assert_eq!(
-            fs::read_to_string(t.join("d").join(present)).unwrap(),
-            "keep me"
-        );
+        assert_eq!(t.read(&format!("d/{present}")), "keep me");
         // The RSA part is independent and still runs.
         assert_eq!(listing(&t.join("d")), {
             let mut v = vec![
@@ -252,17 +220,12 @@ fn each_cert_file_alone_skips_the_certificate_part() {
 fn each_rsa_file_alone_skips_the_rsa_part() {
     for present in ["private_key.pem", "public_key.pem"] {
         let t = TestDir::new();
-        fs::create_dir(t.join("d")).unwrap();
-        fs::write(t.join("d").join(present), "keep me").unwrap();
-        let out = ok(t.dbtls().args(["setup", "--datadir", "d"]));
+        let out = setup_over(&t, present);
         assert!(
             out.contains("RSA key files are present in given dir. Skipping generation."),
             "{out}"
         );
-        assert_eq!(
-            fs::read_to_string(t.join("d").join(present)).unwrap(),
-            "keep me"
-        );
+        assert_eq!(t.read(&format!("d/{present}")), "keep me");
         assert_eq!(
             listing(&t.join("d")).len(),
             7,
@@ -284,7 +247,7 @@ fn second_run_skips_and_force_regenerates_all_eight() {
     );
     let same: Vec<Vec<u8>> = EIGHT.iter().map(|f| fs::read(d.join(f)).unwrap()).collect();
     assert_eq!(before, same, "a skipped run must not touch anything");
-    let old_serial = serial(&d.join("server-cert.pem"));
+    let old_serial = t.x509_field(d.join("server-cert.pem"), "serial");
     ok(t.dbtls().args(["setup", "--datadir", "d", "--force"]));
     for (f, old) in EIGHT.iter().zip(&before) {
         assert_ne!(
@@ -294,7 +257,10 @@ fn second_run_skips_and_force_regenerates_all_eight() {
         );
     }
     assert_eq!(listing(&d), EIGHT, "no temporaries or backups left");
-    assert_ne!(serial(&d.join("server-cert.pem")), old_serial);
+    assert_ne!(
+        t.x509_field(d.join("server-cert.pem"), "serial"),
+        old_serial
+    );
 }
 
 #[test]
@@ -303,7 +269,7 @@ fn serials_are_random_and_at_least_64_bits() {
     ok(t.dbtls().args(["setup", "--datadir", "d"]));
     let mut seen = std::collections::HashSet::new();
     for f in ["ca.pem", "server-cert.pem", "client-cert.pem"] {
-        let s = serial(&t.join("d").join(f));
+        let s = t.x509_field(t.join("d").join(f), "serial");
         let hex = s.trim().trim_start_matches("serial=");
         assert!(hex.len() >= 16, "serial {hex} has fewer than 64 bits");
         assert!(seen.insert(hex.to_string()), "serial reused");
@@ -515,12 +481,8 @@ fn a_private_key_without_ca_pem_is_refused_and_force_replaces_it() {
         assert_ne!(fs::read_to_string(d.join(name)).unwrap(), bytes, "{name}");
     }
     assert_eq!(mode(&d.join("ca-key.pem")), 0o600);
-    let key_pub = ok(openssl()
-        .args(["pkey", "-pubout", "-in"])
-        .arg(d.join("ca-key.pem")));
-    let cert_pub = ok(openssl()
-        .args(["x509", "-noout", "-pubkey", "-in"])
-        .arg(d.join("ca.pem")));
+    let key_pub = t.key_pubkey("d/ca-key.pem", None);
+    let cert_pub = t.cert_pubkey("d/ca.pem");
     assert_eq!(key_pub, cert_pub, "ca-key.pem belongs to the new ca.pem");
 }
 
@@ -540,8 +502,5 @@ fn a_lone_client_cert_is_replaced_with_a_warning() {
         "the replacement is said: {err}"
     );
     assert_eq!(listing(&d), EIGHT);
-    ok(openssl()
-        .args(["verify", "-CAfile"])
-        .arg(d.join("ca.pem"))
-        .arg(d.join("client-cert.pem")));
+    t.openssl_verify_ok(&SETUP_CA, None, &["d/client-cert.pem"]);
 }

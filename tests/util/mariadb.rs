@@ -4,9 +4,8 @@
 //! A missing `mariadbd`/`mariadb-install-db`/`mariadb` is a test failure: the README's test
 //! command installs them.
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running server.
@@ -28,11 +27,6 @@ fn program(name: &str) -> String {
     panic!(
         "{name} not found: install mariadb-server and mariadb-client (the README's test command does)"
     );
-}
-
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("no free port on 127.0.0.1");
-    listener.local_addr().expect("local address").port()
 }
 
 fn is_root() -> bool {
@@ -93,7 +87,9 @@ impl MariaDb {
             |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let mut last_err = String::new();
         for _attempt in 0..3 {
-            let port = free_port();
+            // A port taken between free_port and the bind makes mariadbd exit: the next
+            // attempt picks another.
+            let port = super::free_port();
             let mut cmd = Command::new(program("mariadbd"));
             cmd.arg("--no-defaults")
                 .arg(format!("--datadir={}", data.display()))
@@ -179,34 +175,18 @@ impl MariaDb {
 
     /// Runs SQL as root over the unix socket; panics on failure; returns stdout.
     pub fn root_sql(&self, sql: &str) -> String {
-        let out = self
-            .socket_client()
-            .args(["-e", sql])
-            .output()
-            .expect("cannot run mariadb");
-        assert!(
-            out.status.success(),
-            "SQL failed: {sql}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let mut cmd = self.socket_client();
+        cmd.args(["-e", sql]);
+        root_output(cmd, &format!("SQL failed: {sql}"))
     }
 
     /// Runs a file of SQL as root over the unix socket, exactly as a user pastes it into the
     /// client (`mariadb < file`); panics on failure.
     pub fn root_sql_file(&self, path: &Path) -> String {
         let file = std::fs::File::open(path).expect("open SQL file");
-        let out = self
-            .socket_client()
-            .stdin(file)
-            .output()
-            .expect("cannot run mariadb");
-        assert!(
-            out.status.success(),
-            "SQL file failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let mut cmd = self.socket_client();
+        cmd.stdin(file);
+        root_output(cmd, "SQL file failed:")
     }
 
     /// The `mariadb` client over TCP to 127.0.0.1 on this server's port, with no option files.
@@ -244,6 +224,11 @@ impl MariaDb {
     fn stop(&mut self) {
         use nix::sys::signal::{Signal, kill};
         use nix::unistd::Pid;
+        // Stopped already (a failed start, then Drop): its pid may belong to another process by
+        // now, so no signal is sent. (Child keeps the status once it has been waited for.)
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let pid = Pid::from_raw(self.child.id() as i32);
         let _ = kill(pid, Signal::SIGTERM);
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -262,6 +247,26 @@ impl Drop for MariaDb {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Runs a root client command that must succeed; returns stdout.
+fn root_output(mut cmd: Command, failed: &str) -> String {
+    let out = cmd.output().expect("cannot run mariadb");
+    assert!(
+        out.status.success(),
+        "{failed}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Asserts that a client was refused at login: not run, "Access denied" (error 1045).
+pub fn assert_access_denied(out: &Output, context: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("1045"),
+        "{context}: not refused with 1045: {stderr}"
+    );
 }
 
 fn whoami() -> String {
