@@ -18,7 +18,7 @@ use crate::pki::key::KeyInfo;
 use crate::pki::oneline::{Dialect, SqlMode};
 
 /// What to inspect, how to render names, and what to print.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct InspectRequest {
     /// Input files; `-` is standard input.
     pub files: Vec<PathBuf>,
@@ -68,6 +68,10 @@ pub struct SqlAccount {
 pub struct InspectOutcome {
     /// Each input's report, or the one-line error that stopped it (naming the file).
     pub reports: Vec<Result<FileReport>>,
+    /// The server whose strings the names were rendered for.
+    pub dialect: Dialect,
+    /// What to print about them (the request's).
+    pub output: OutputFormat,
 }
 
 impl InspectOutcome {
@@ -150,7 +154,11 @@ pub fn run(req: &InspectRequest) -> Result<InspectOutcome> {
         })
         .collect();
     link_keys(&mut reports);
-    Ok(InspectOutcome { reports })
+    Ok(InspectOutcome {
+        reports,
+        dialect: req.dialect,
+        output: req.output.clone(),
+    })
 }
 
 /// Inspects one input's bytes; `source` names it in errors.

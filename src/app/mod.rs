@@ -31,6 +31,8 @@ pub enum Request {
     Export(export::ExportRequest),
     /// `dbtls export bundle`.
     Bundle(bundle::BundleRequest),
+    /// `dbtls inspect`.
+    Inspect(inspect::InspectRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -46,6 +48,8 @@ pub enum Outcome {
     Issue(issue::IssueOutcome),
     /// `dbtls export ...`, bundle included.
     Export(export::ExportOutcome),
+    /// `dbtls inspect`: a report per input.
+    Inspect(inspect::InspectOutcome),
 }
 
 /// Runs a command.
@@ -58,5 +62,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Csr(r) => Outcome::Key(csr::run(r)?),
         Request::Export(r) => Outcome::Export(export::run(r)?),
         Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
+        Request::Inspect(r) => Outcome::Inspect(inspect::run(r)?),
     })
 }

@@ -2,7 +2,6 @@
 //! `REQUIRE SUBJECT` / `REQUIRE ISSUER` strings (and ready `ALTER USER` SQL).
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::{Result, anyhow, bail};
 
@@ -83,18 +82,6 @@ impl InspectArgs {
             passin: self.passin,
             dialect: self.dialect,
             output,
-        })
-    }
-
-    /// Runs the command: exit 1 if any input failed, after inspecting all the others.
-    pub fn run(self) -> Result<ExitCode> {
-        let req = self.into_request()?;
-        let outcome = crate::app::inspect::run(&req)?;
-        let failed = crate::report::inspect::print(&req, &outcome)?;
-        Ok(if failed || outcome.any_failed() {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
         })
     }
 }

@@ -55,7 +55,7 @@ impl Command {
     pub fn run(self) -> Result<ExitCode> {
         let plain = Options::default();
         let (request, options) = match self {
-            Command::Inspect(a) => return a.run(),
+            Command::Inspect(a) => (Request::Inspect(a.into_request()?), plain),
             Command::Setup(a) => {
                 let options = Options { verbose: a.verbose };
                 (Request::Setup(a.try_into()?), options)

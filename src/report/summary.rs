@@ -37,6 +37,13 @@ pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
             warn_all(&o.warnings);
             print_summary(&export(o));
         }
+        // Exit 1 when an input failed, after reporting all the others.
+        Outcome::Inspect(o) => {
+            let failed = super::inspect::print(o)?;
+            if failed || o.any_failed() {
+                return Ok(ExitCode::from(1));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,24 +12,24 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 
-use crate::app::inspect::{InspectOutcome, InspectRequest, ItemKind, NameField, OutputFormat};
+use crate::app::inspect::{InspectOutcome, ItemKind, NameField, OutputFormat};
 use crate::pki::oneline::SqlMode;
 
-/// Prints the outcome as `req.output` asks: reports on stdout, warnings and each input's error
+/// Prints the outcome as `outcome.output` asks: reports on stdout, warnings and each input's error
 /// on stderr. Returns whether anything failed (an input, or a name that cannot be printed), in
 /// which case the command exits 1; the error is a failed write to stdout.
-pub fn print(req: &InspectRequest, outcome: &InspectOutcome) -> Result<bool> {
+pub fn print(outcome: &InspectOutcome) -> Result<bool> {
     let mut failed = false;
     let mut out: Vec<u8> = Vec::new();
     let mut json = Vec::new();
     let mut end_entities = 0;
     let mut backslash = false;
     let now = time::OffsetDateTime::now_utc();
-    let field = match &req.output {
+    let field = match &outcome.output {
         OutputFormat::Field(f) => Some(*f),
         _ => None,
     };
-    let sql = match &req.output {
+    let sql = match &outcome.output {
         OutputFormat::Sql(account) => Some(account),
         _ => None,
     };
@@ -45,8 +45,8 @@ pub fn print(req: &InspectRequest, outcome: &InspectOutcome) -> Result<bool> {
         for w in &report.warnings {
             crate::report::warn(&format!("{}: {w}", report.source));
         }
-        if req.output == OutputFormat::Json {
-            json.extend(json::items(report, req.dialect));
+        if outcome.output == OutputFormat::Json {
+            json.extend(json::items(report, outcome.dialect));
             continue;
         }
         for item in &report.items {
@@ -84,7 +84,7 @@ pub fn print(req: &InspectRequest, outcome: &InspectOutcome) -> Result<bool> {
                 }
             }
         }
-        if req.output == OutputFormat::Text {
+        if outcome.output == OutputFormat::Text {
             out.extend(text::report(report, now).into_bytes());
         }
     }
@@ -98,7 +98,7 @@ pub fn print(req: &InspectRequest, outcome: &InspectOutcome) -> Result<bool> {
             crate::report::warn(backslash_warning(account.mode));
         }
     }
-    if req.output == OutputFormat::Json {
+    if outcome.output == OutputFormat::Json {
         out = json::encode(&json)?.into_bytes();
     }
     // The `--field` and `--sql` bytes need not be UTF-8 (TiDB strings of T61 names), so they
