@@ -21,6 +21,7 @@ pub mod formats;
 pub mod io;
 pub mod pki;
 pub mod render;
+pub mod report;
 pub mod term;
 
 use std::ffi::OsString;

@@ -7,3 +7,4 @@ pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod setup;
+pub mod verify;

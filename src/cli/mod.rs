@@ -10,6 +10,7 @@ pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod setup;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Export certificates and keys as PEM, .p7b, .jks, .p12, or a CA bundle.
     Export(export::ExportArgs),
+    /// Verify certificates as OpenSSL 3 does, plus the checks stricter database clients make.
+    Verify(verify::VerifyArgs),
 }
 
 impl Command {
@@ -54,6 +57,7 @@ impl Command {
             Command::Csr(a) => a.run(),
             Command::Inspect(a) => a.run(),
             Command::Export(a) => a.run(),
+            Command::Verify(a) => a.run(),
         }
     }
 }

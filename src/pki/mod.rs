@@ -15,6 +15,7 @@ pub mod oneline;
 pub mod profile;
 pub mod san;
 pub mod subject;
+pub mod verify;
 
 /// Errors of the PKI core. Messages are lowercase "what failed: why" and never carry key material.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,3 @@
+//! Everything that reaches stdout/stderr.
+
+pub mod verify;
