@@ -101,13 +101,12 @@ pub fn check(chain: &[Cert], crls: &[Crl], at: i64) -> Outcome {
     // The issuer is the next certificate, or the leaf itself when it is alone.
     let issuer = chain.get(1).unwrap_or(leaf);
     let akid_fits = |c: &Crl| {
-        c.akid.as_ref().is_none_or(|a| {
-            let keyid_ok = match (&a.key_id, &issuer.skid) {
+        c.akid
+            .as_ref()
+            .is_none_or(|a| match (&a.key_id, &issuer.skid) {
                 (Some(k), Some((s, _))) => k == s,
                 _ => true,
-            };
-            keyid_ok
-        })
+            })
     };
     let mut best: Option<(&Crl, u8)> = None;
     for c in crls {

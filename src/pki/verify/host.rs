@@ -26,9 +26,7 @@ pub fn matches_ip(cert: &Cert, ip: IpAddr) -> bool {
         IpAddr::V4(v4) => v4.octets().to_vec(),
         IpAddr::V6(v6) => v6.octets().to_vec(),
     };
-    cert.san
-        .as_ref()
-        .is_some_and(|s| s.ip.iter().any(|i| *i == bytes))
+    cert.san.as_ref().is_some_and(|s| s.ip.contains(&bytes))
 }
 
 /// `equal_wildcard`: a pattern from the certificate against a name the client uses.
