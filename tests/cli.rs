@@ -12,3 +12,4 @@ mod keys;
 mod mariadb;
 mod output;
 mod setup;
+mod verify;

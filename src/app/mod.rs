@@ -11,6 +11,7 @@ pub mod issue;
 pub mod key;
 pub mod protection;
 pub mod setup;
+pub mod verify;
 
 use anyhow::Result;
 
@@ -33,6 +34,8 @@ pub enum Request {
     Bundle(bundle::BundleRequest),
     /// `dbtls inspect`.
     Inspect(inspect::InspectRequest),
+    /// `dbtls verify`.
+    Verify(verify::VerifyRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -50,6 +53,8 @@ pub enum Outcome {
     Export(export::ExportOutcome),
     /// `dbtls inspect`: a report per input.
     Inspect(inspect::InspectOutcome),
+    /// `dbtls verify`: a verification per certificate.
+    Verify(verify::VerifyOutcome),
 }
 
 /// Runs a command.
@@ -63,5 +68,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Export(r) => Outcome::Export(export::run(r)?),
         Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
         Request::Inspect(r) => Outcome::Inspect(inspect::run(r)?),
+        Request::Verify(r) => Outcome::Verify(verify::run(r)?),
     })
 }

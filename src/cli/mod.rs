@@ -12,6 +12,7 @@ pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod setup;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -47,6 +48,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Export certificates and keys as PEM, .p7b, .jks, .p12, or a CA bundle.
     Export(export::ExportArgs),
+    /// Verify certificates as OpenSSL 3 does, plus the checks stricter database clients make.
+    Verify(verify::VerifyArgs),
 }
 
 impl Command {
@@ -65,6 +68,7 @@ impl Command {
             Command::Issue(a) => (Request::Issue(a.try_into()?), plain),
             Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
             Command::Export(a) => (a.try_into()?, plain),
+            Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

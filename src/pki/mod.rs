@@ -17,6 +17,7 @@ pub mod oneline;
 pub mod profile;
 pub mod san;
 pub mod subject;
+pub mod verify;
 
 pub use error::{
     CertError, DecryptError, Error, IssuerError, KeyError, NameError, SanProblem, SubjectProblem,

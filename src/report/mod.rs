@@ -1,6 +1,7 @@
 //! Everything that reaches stdout or stderr: terminal escaping and the fallible writes
 //! ([`terminal`]), the config snippets ([`snippet`]), the summaries of the commands
-//! ([`summary`]) and inspect's text, JSON, `--field` and SQL output ([`inspect`]), each turning a
+//! ([`summary`]) inspect's text, JSON, `--field` and SQL output ([`inspect`]) and verify's checks
+//! ([`verify`]), each turning a
 //! command's outcome into exactly the text it prints.
 
 pub mod dropin;
@@ -8,6 +9,7 @@ pub mod inspect;
 pub mod snippet;
 pub mod summary;
 pub mod terminal;
+pub mod verify;
 
 pub use summary::{Options, print_outcome};
 pub use terminal::{

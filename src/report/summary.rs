@@ -38,6 +38,12 @@ pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
             print_summary(&export(o));
         }
         // Exit 1 when an input failed, after reporting all the others.
+        Outcome::Verify(o) => {
+            super::verify::print(o)?;
+            if o.failed() {
+                return Ok(ExitCode::from(1));
+            }
+        }
         Outcome::Inspect(o) => {
             let failed = super::inspect::print(o)?;
             if failed || o.any_failed() {

@@ -102,7 +102,7 @@ pub fn print(outcome: &InspectOutcome) -> Result<bool> {
         out = json::encode(&json)?.into_bytes();
     }
     // The `--field` and `--sql` bytes need not be UTF-8 (TiDB strings of T61 names), so they
-    // are written as bytes rather than through `term::print`.
+    // are written as bytes rather than through `report::print`.
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(&out)
