@@ -14,15 +14,16 @@
 //! reaches a terminal.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-pub mod app;
-pub mod cli;
-pub mod dropin;
+mod app;
+mod cli;
+mod dropin;
 pub mod formats;
-pub mod io;
+mod io;
 pub mod pki;
-pub mod report;
-pub mod untrusted;
+mod report;
+mod untrusted;
 
 use std::ffi::OsString;
 use std::path::Path;

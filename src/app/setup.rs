@@ -451,11 +451,6 @@ enum File<'a> {
     Public(&'a [u8]),
 }
 
-/// The path of `name` inside `dir`, for callers that print or template it.
-pub fn file_in(dir: &Path, name: &str) -> PathBuf {
-    dir.join(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,11 +33,6 @@ impl Password {
         self.0.as_bytes()
     }
 
-    /// The text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// Whether the password is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -254,7 +249,7 @@ mod tests {
         let f = dir.path().join("pw");
         std::fs::write(&f, "s3cret\r\nsecond\n").unwrap();
         let pw = read(Some(&PassSpec::File(f)), Purpose::Existing, "key").unwrap();
-        assert_eq!(pw.as_str(), "s3cret");
+        assert_eq!(pw.as_bytes(), b"s3cret");
         assert!(!format!("{pw:?}").contains("s3cret"));
     }
 

@@ -357,7 +357,7 @@ fn twice(path: &Path, other: &Path) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::same_file;
+    use crate::io::path::same_file;
     use std::os::unix::fs::MetadataExt;
 
     #[test]

@@ -13,31 +13,5 @@ pub mod verify;
 
 pub use summary::{Options, print_outcome};
 pub use terminal::{
-    eprint_line, error, escape, escape_json, first_unsafe, is_broken_pipe, is_unsafe, path, print,
-    print_summary, warn,
+    error, escape, escape_json, first_unsafe, is_broken_pipe, is_unsafe, path, print, warn,
 };
-
-/// The warnings of a certificate's subject and issuer strings, each saying which one it is
-/// about (`subject: ...`, `issuer: ...`), subject first: the one mapping every report of names
-/// uses.
-pub fn name_warnings<'a>(
-    subject: impl IntoIterator<Item = &'a String>,
-    issuer: impl IntoIterator<Item = &'a String>,
-) -> Vec<String> {
-    let mut out: Vec<String> = subject
-        .into_iter()
-        .map(|w| format!("subject: {w}"))
-        .collect();
-    out.extend(issuer.into_iter().map(|w| format!("issuer: {w}")));
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn name_warnings_say_which_name() {
-        let s = vec!["a".to_string()];
-        let i = vec!["b".to_string()];
-        assert_eq!(super::name_warnings(&s, &i), ["subject: a", "issuer: b"]);
-    }
-}
