@@ -321,21 +321,21 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
         let (ca_pem, server_pem, client_pem) =
             (ca.cert.to_pem(), server.cert.to_pem(), client.cert.to_pem());
         let server_key_pem = Secret::from(server_key.to_pem());
-        let files: [(&str, File<'_>, Option<OffsetDateTime>); 6] = [
-            ("ca.pem", File::Public(ca_pem.as_bytes()), expires),
-            ("ca-key.pem", File::Secret(&ca_key_pem), None),
+        let files: [(&str, Payload<'_>, Option<OffsetDateTime>); 6] = [
+            ("ca.pem", Payload::Public(ca_pem.as_bytes()), expires),
+            ("ca-key.pem", Payload::Secret(&ca_key_pem), None),
             (
                 "server-cert.pem",
-                File::Public(server_pem.as_bytes()),
+                Payload::Public(server_pem.as_bytes()),
                 expires,
             ),
-            ("server-key.pem", File::Secret(&server_key_pem), None),
+            ("server-key.pem", Payload::Secret(&server_key_pem), None),
             (
                 "client-cert.pem",
-                File::Public(client_pem.as_bytes()),
+                Payload::Public(client_pem.as_bytes()),
                 expires,
             ),
-            ("client-key.pem", File::Secret(&client_key_pem), None),
+            ("client-key.pem", Payload::Secret(&client_key_pem), None),
         ];
         for (name, file, expires) in files {
             // Only a lone client-cert.pem may be replaced without --force (handle_stale warned);
@@ -343,8 +343,8 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
             // rename in commit. Moved-aside files are replaceable through the transaction.
             let replace = req.force || (stale == Stale::Refuse && name == "client-cert.pem");
             match file {
-                File::Secret(secret) => tx.stage_secret_replacing(&p(name), secret, replace)?,
-                File::Public(bytes) => tx.stage_public_replacing(&p(name), bytes, replace)?,
+                Payload::Secret(secret) => tx.stage_secret_replacing(&p(name), secret, replace)?,
+                Payload::Public(bytes) => tx.stage_public_replacing(&p(name), bytes, replace)?,
             }
             outcome.written.push(Written {
                 path: p(name),
@@ -446,7 +446,7 @@ fn purpose(name: &str) -> &'static str {
 }
 
 /// One of the six files of the certificate part.
-enum File<'a> {
+enum Payload<'a> {
     Secret(&'a Secret),
     Public(&'a [u8]),
 }
