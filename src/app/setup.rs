@@ -415,16 +415,12 @@ fn handle_stale(
             }
         }
         Stale::MoveAside => {
-            let now = OffsetDateTime::now_utc();
-            let tag = format!(
-                "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-                now.year(),
-                u8::from(now.month()),
-                now.day(),
-                now.hour(),
-                now.minute(),
-                now.second()
-            );
+            // ISO 8601 basic format in UTC, so backups sort by time and never contain ':'.
+            let tag = OffsetDateTime::now_utc()
+                .format(time::macros::format_description!(
+                    "[year][month][day]T[hour][minute][second]Z"
+                ))
+                .context("formatting the backup time")?;
             for (name, _) in present {
                 let backup = tx.move_aside(&dir.join(name), &tag)?;
                 let backup = backup.file_name().unwrap_or_default().to_string_lossy();

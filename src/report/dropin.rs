@@ -9,15 +9,11 @@ use crate::report::terminal::{eprint_line, escape, print};
 /// WARNING on stderr, NOTE on stdout.
 pub fn log(class: &str, message: &str) {
     let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let stamp = format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    );
+    let stamp = now
+        .format(time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap_or_default();
     // `[CLASS]` padded so messages line up, as client/logger.cc does.
     let line = format!(
         "{stamp} [{class}]{:pad$}{message}",
