@@ -67,7 +67,7 @@ fn truncate(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
-fn x509_time(t: OffsetDateTime) -> Result<Time, Error> {
+pub(crate) fn x509_time(t: OffsetDateTime) -> Result<Time, Error> {
     // UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5): x509-cert chooses.
     Time::try_from(SystemTime::from(t)).map_err(|e| {
         CertError::Time {
@@ -130,11 +130,13 @@ impl Certificate {
 /// A CA that can sign: its certificate and its key, checked to belong together.
 #[derive(Debug)]
 pub struct Issuer {
+    cert: Certificate,
     subject_der: Vec<u8>,
     key: PrivateKey,
     key_id: Vec<u8>,
     path_len: Option<u32>,
     not_after: OffsetDateTime,
+    crl_sign: bool,
 }
 
 impl Issuer {
@@ -154,6 +156,9 @@ impl Issuer {
         let Some(bc) = bc.filter(|bc| bc.value.ca) else {
             return Err(IssuerError::NotCa.into());
         };
+        // No keyUsage at all allows every use (RFC 5280 §4.2.1.3), cRLSign included.
+        let crl_sign = matches!(parsed.key_usage(), Ok(None))
+            || matches!(parsed.key_usage(), Ok(Some(ku)) if ku.value.crl_sign());
         match parsed.key_usage() {
             Ok(Some(ku)) if !ku.value.key_cert_sign() => {
                 return Err(IssuerError::NoKeyCertSign.into());
@@ -193,7 +198,40 @@ impl Issuer {
             key_id,
             not_after,
             key,
+            crl_sign,
+            cert,
         })
+    }
+
+    /// The CA certificate.
+    pub fn cert(&self) -> &Certificate {
+        &self.cert
+    }
+
+    /// The CA's subject, DER, byte for byte (the issuer of everything it signs).
+    pub fn subject_der(&self) -> &[u8] {
+        &self.subject_der
+    }
+
+    /// The CA's key identifier: its SKID, else computed (the AKID of what it signs).
+    pub fn key_id(&self) -> &[u8] {
+        &self.key_id
+    }
+
+    /// The CA's private key.
+    pub fn key(&self) -> &PrivateKey {
+        &self.key
+    }
+
+    /// The CA's notAfter.
+    pub fn not_after(&self) -> OffsetDateTime {
+        self.not_after
+    }
+
+    /// Whether the CA may sign CRLs (keyUsage absent, or with cRLSign; OpenSSL refuses a CRL
+    /// of an issuer without it, error 35).
+    pub fn can_sign_crls(&self) -> bool {
+        self.crl_sign
     }
 }
 
