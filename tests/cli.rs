@@ -11,5 +11,6 @@ mod issue;
 mod keys;
 mod mariadb;
 mod output;
+mod renew;
 mod setup;
 mod verify;

@@ -78,11 +78,12 @@ fn number_text(n: &[u8]) -> String {
 
 /// Runs `crl`.
 pub fn run(req: &CrlRequest) -> Result<CrlOutcome> {
-    // `--crl F --out F --force` rewrites the CRL in place, the usual way to update it.
+    // `--crl F --out F --force` rewrites the CRL in place, the usual way to update it (without
+    // --force the existing output is refused as any other).
     let mut inputs_list = vec![req.ca.as_path(), req.ca_key.as_path()];
     inputs_list.extend(req.revoke.iter().map(PathBuf::as_path));
     if let Some(e) = &req.existing
-        && !(req.force && io::same_file(e, &req.out))
+        && !io::same_file(e, &req.out)
     {
         inputs_list.push(e);
     }
@@ -124,8 +125,7 @@ pub fn run(req: &CrlRequest) -> Result<CrlOutcome> {
     let mut warnings = Vec::new();
     let mut revoked: Vec<Revocation> = Vec::new();
     for s in serials {
-        if previous.as_ref().is_some_and(|p| p.lists(&s)) || revoked.iter().any(|r| r.serial == s)
-        {
+        if previous.as_ref().is_some_and(|p| p.lists(&s)) || revoked.iter().any(|r| r.serial == s) {
             warnings.push(format!("serial {} is listed already", hex(&s)));
             continue;
         }

@@ -224,7 +224,9 @@ pub fn inspect_bytes(
         });
     }
     if report.items.is_empty() {
-        return Err(anyhow!("{source}: holds no certificate, request, CRL or key"));
+        return Err(anyhow!(
+            "{source}: holds no certificate, request, CRL or key"
+        ));
     }
     Ok(report)
 }

@@ -136,9 +136,10 @@ pub fn renew_one(
     Ok((done.issued.cert, old, warnings))
 }
 
-/// The old certificate's lifetime in whole days (at least 1), less the backdating.
+/// The old certificate's lifetime to the nearest day (at least 1): `N` for a certificate of
+/// `--days N`, whether it was backdated a few minutes (dbtls) or not (openssl).
 fn lifetime_days(old: &OldCert) -> u32 {
-    let span = old.not_after - old.not_before - cert::BACKDATE;
+    let span = old.not_after - old.not_before + Duration::hours(12);
     u32::try_from(span.whole_days().max(1)).unwrap_or(u32::MAX)
 }
 
@@ -194,7 +195,10 @@ fn summary(source: &Path, old: &OldCert, new: Option<&Certificate>, new_key: boo
         subject: name,
         old_serial: old.serial.clone(),
         old_not_after: old.not_after,
-        serial: parsed.as_ref().map(|p| p.serial.clone()).unwrap_or_default(),
+        serial: parsed
+            .as_ref()
+            .map(|p| p.serial.clone())
+            .unwrap_or_default(),
         validity: parsed.map(|p| cert::Validity {
             not_before: p.not_before,
             not_after: p.not_after,
@@ -345,10 +349,9 @@ fn datadir(req: &RenewRequest, dir: &Path, within: u32, dry_run: bool) -> Result
             .warnings
             .extend(w.into_iter().map(|w| format!("{}: {w}", path.display())));
         tx.stage_public(path, new.to_pem().as_bytes())?;
-        outcome.written.push((
-            path.clone(),
-            format!("{} certificate", old.profile.name()),
-        ));
+        outcome
+            .written
+            .push((path.clone(), format!("{} certificate", old.profile.name())));
         outcome.renewed.push(summary(path, &old, Some(&new), false));
     }
     tx.commit()?;

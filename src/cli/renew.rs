@@ -13,7 +13,11 @@ use crate::pki::key::KeyType;
 #[derive(Debug, clap::Args)]
 pub struct RenewArgs {
     /// The certificate to renew (same subject, SANs, role; new serial and validity).
-    #[arg(value_name = "CERT", required_unless_present = "datadir", conflicts_with = "datadir")]
+    #[arg(
+        value_name = "CERT",
+        required_unless_present = "datadir",
+        conflicts_with = "datadir"
+    )]
     pub cert: Option<PathBuf>,
     /// The CA that issued CERT (its first certificate).
     #[arg(long, value_name = "CA", requires = "ca_key")]
@@ -82,7 +86,9 @@ impl TryFrom<RenewArgs> for RenewRequest {
                     bail!("renew CERT needs the CA that issued it: --ca CA --ca-key KEY");
                 };
                 if a.out_cert.is_none() && !a.force {
-                    bail!("give --out-cert FILE for the new certificate, or --force to replace CERT");
+                    bail!(
+                        "give --out-cert FILE for the new certificate, or --force to replace CERT"
+                    );
                 }
                 let new_key = if a.new_key {
                     let beside = key_beside(a.out_cert.as_deref().unwrap_or(&cert));

@@ -183,7 +183,8 @@ pub fn read_previous(der: &[u8], issuer: &Issuer) -> Result<Previous, Error> {
     if !parsed.signed_by(&ca_cert(issuer)?) {
         return Err(CrlError::OtherSigner.into());
     }
-    let list = CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der).map_err(malformed)?;
+    let list =
+        CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der).map_err(malformed)?;
     let tbs = list.tbs_cert_list;
     let number = tbs
         .crl_extensions
@@ -247,7 +248,9 @@ pub fn check_serial(serial: &[u8]) -> Result<Vec<u8>, Error> {
 }
 
 fn extension<T: Encode + der::oid::AssociatedOid>(value: &T) -> Result<Extension, Error> {
-    let der = value.to_der().map_err(encoding("encoding a CRL extension"))?;
+    let der = value
+        .to_der()
+        .map_err(encoding("encoding a CRL extension"))?;
     Ok(Extension {
         extn_id: T::OID,
         critical: false,
@@ -263,8 +266,8 @@ pub fn build(spec: &CrlSpec, issuer: &Issuer) -> Result<Vec<u8>, Error> {
     let signature = signature_algorithm(issuer.key())?;
     let mut entries = spec.kept.clone();
     for r in &spec.revoked {
-        let serial = SerialNumber::new(&check_serial(&r.serial)?)
-            .map_err(encoding("encoding a serial"))?;
+        let serial =
+            SerialNumber::new(&check_serial(&r.serial)?).map_err(encoding("encoding a serial"))?;
         let crl_entry_extensions: Option<Extensions> = match r.reason.code() {
             Some(code) => Some(vec![extension(&code)?]),
             None => None,

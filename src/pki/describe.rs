@@ -128,12 +128,15 @@ impl CrlInfo {
                 .map_err(|e| bad("time out of range", e.to_string()))
         };
         let (issuer, issuer_rfc4514) = names(crl.issuer().as_raw(), dialect)?;
-        let akid = crl.extensions().iter().find_map(|e| match e.parsed_extension() {
-            ParsedExtension::AuthorityKeyIdentifier(a) => {
-                a.key_identifier.as_ref().map(|id| hex(id.0, ":"))
-            }
-            _ => None,
-        });
+        let akid = crl
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    a.key_identifier.as_ref().map(|id| hex(id.0, ":"))
+                }
+                _ => None,
+            });
         let mut revoked = Vec::new();
         for r in crl.iter_revoked_certificates() {
             revoked.push(RevokedEntry {

@@ -116,7 +116,9 @@ pub fn read(der: &[u8]) -> Result<OldCert, Error> {
     let self_issued = x.subject().as_raw() == x.issuer().as_raw();
     let profile = match (bc, eku) {
         (Some(bc), _) if bc.ca => {
-            let path_len = bc.path_len_constraint.map(|n| u8::try_from(n).unwrap_or(u8::MAX));
+            let path_len = bc
+                .path_len_constraint
+                .map(|n| u8::try_from(n).unwrap_or(u8::MAX));
             if self_issued {
                 Profile::Ca { path_len }
             } else {
@@ -292,7 +294,14 @@ mod tests {
         let old = read(leaf.cert.der()).unwrap();
         assert_eq!(old.profile, Profile::Server);
         let validity = Validity::days_from(OffsetDateTime::now_utc(), 10);
-        let new = reissue(&old, &issuer, None, validity, cert::random_serial().unwrap()).unwrap();
+        let new = reissue(
+            &old,
+            &issuer,
+            None,
+            validity,
+            cert::random_serial().unwrap(),
+        )
+        .unwrap();
         let again = read(new.issued.cert.der()).unwrap();
         assert_eq!(again.subject_der, old.subject_der);
         assert_eq!(again.public_key_der, old.public_key_der);

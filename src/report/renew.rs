@@ -12,7 +12,8 @@ use crate::report::terminal::{escape, path};
 pub const RELOAD: &str = "Reload without a restart (new connections use the new files):\n";
 
 /// The statements, one line per server kind.
-pub const RELOAD_LINES: &str = "  MySQL 8.0.16+, TiDB:  ALTER INSTANCE RELOAD TLS;\n  MariaDB 10.4+:        FLUSH SSL;\n";
+pub const RELOAD_LINES: &str =
+    "  MySQL 8.0.16+, TiDB:  ALTER INSTANCE RELOAD TLS;\n  MariaDB 10.4+:        FLUSH SSL;\n";
 
 fn file_name(p: &std::path::Path) -> String {
     escape(&p.file_name().unwrap_or_default().to_string_lossy())
@@ -39,10 +40,7 @@ pub fn renew(o: &RenewOutcome) -> String {
             return text;
         }
         let verb = if o.dry_run { "Would renew" } else { "Renewed" };
-        text += &format!(
-            "{verb} in {} (expiring within {within} days):\n",
-            path(dir)
-        );
+        text += &format!("{verb} in {} (expiring within {within} days):\n", path(dir));
         for r in &o.renewed {
             let new = match &r.validity {
                 Some(v) => format!(
@@ -122,7 +120,8 @@ pub fn crl(o: &CrlOutcome) -> String {
         path(&o.out),
         display_time(o.next_update)
     );
-    text += "Servers read ssl_crl (and ssl_crlpath) when TLS is loaded; reload it without a restart:\n";
+    text +=
+        "Servers read ssl_crl (and ssl_crlpath) when TLS is loaded; reload it without a restart:\n";
     text += RELOAD_LINES;
     text
 }

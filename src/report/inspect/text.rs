@@ -133,7 +133,11 @@ fn crl(out: &mut String, c: &CrlInfo, now: OffsetDateTime) {
     }
     kv(out, "revoked:", &c.revoked.len().to_string());
     for r in &c.revoked {
-        let reason = r.reason.as_deref().map(|x| format!("  {x}")).unwrap_or_default();
+        let reason = r
+            .reason
+            .as_deref()
+            .map(|x| format!("  {x}"))
+            .unwrap_or_default();
         let _ = writeln!(out, "    {}  {}{reason}", r.serial, t(r.date));
     }
 }
