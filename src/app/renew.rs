@@ -348,11 +348,18 @@ fn datadir(req: &RenewRequest, dir: &Path, within: u32, dry_run: bool) -> Result
         outcome
             .warnings
             .extend(w.into_iter().map(|w| format!("{}: {w}", path.display())));
+        let renewed = summary(path, &old, Some(&new), false);
+        if renewed.validity.is_some_and(|v| v.not_after <= limit) {
+            outcome.warnings.push(format!(
+                "{}: the renewed certificate still expires within {within} days (it keeps the old lifetime): give --days",
+                path.display()
+            ));
+        }
         tx.stage_public(path, new.to_pem().as_bytes())?;
         outcome
             .written
             .push((path.clone(), format!("{} certificate", old.profile.name())));
-        outcome.renewed.push(summary(path, &old, Some(&new), false));
+        outcome.renewed.push(renewed);
     }
     tx.commit()?;
     Ok(outcome)

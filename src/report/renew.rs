@@ -116,7 +116,7 @@ pub fn crl(o: &CrlOutcome) -> String {
     text += &format!("  this update:  {}\n", display_time(o.this_update));
     text += &format!("  next update:  {}\n", display_time(o.next_update));
     text += &format!(
-        "\nRe-run dbtls crl --crl {} before {}: past its next update, a CRL makes OpenSSL\nrefuse every certificate of this CA (error 12, CRL has expired).\n",
+        "\nRe-run dbtls crl --crl {0} --out {0} --force (same --ca/--ca-key) before {1}:\npast its next update, a CRL makes OpenSSL refuse every certificate of this CA (error 12).\n",
         path(&o.out),
         display_time(o.next_update)
     );
