@@ -3,6 +3,7 @@
 
 mod util;
 
+mod crl;
 mod dropin;
 mod export;
 mod golden;
