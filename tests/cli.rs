@@ -3,6 +3,7 @@
 
 mod util;
 
+mod crl;
 mod dropin;
 mod export;
 mod golden;
@@ -11,5 +12,6 @@ mod issue;
 mod keys;
 mod mariadb;
 mod output;
+mod renew;
 mod setup;
 mod verify;

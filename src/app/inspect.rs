@@ -13,7 +13,7 @@ use anyhow::{Result, anyhow};
 
 use crate::formats::detect::{self, Content, Detected};
 use crate::io::password::{self, PassSpec, Password, Purpose};
-use crate::pki::describe::{CertInfo, CsrInfo, KeyItem};
+use crate::pki::describe::{CertInfo, CrlInfo, CsrInfo, KeyItem};
 use crate::pki::key::KeyInfo;
 use crate::pki::oneline::{Dialect, SqlMode};
 
@@ -121,6 +121,8 @@ pub enum ItemKind {
     },
     /// A SubjectPublicKeyInfo.
     PublicKey(KeyInfo),
+    /// A certificate revocation list.
+    Crl(Box<CrlInfo>),
 }
 
 /// Inspects every input (the password, if any, is read first), then links keys to certificates.
@@ -197,6 +199,9 @@ pub fn inspect_bytes(
             Content::Csr(der) => ItemKind::Csr(Box::new(
                 CsrInfo::from_der(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at()))?,
             )),
+            Content::Crl(der) => ItemKind::Crl(Box::new(
+                CrlInfo::from_der(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at()))?,
+            )),
             Content::PrivateKey(found) => ItemKind::PrivateKey {
                 key: match &found.key {
                     Some(key) => KeyItem::decoded(key, found.encrypted),
@@ -219,7 +224,9 @@ pub fn inspect_bytes(
         });
     }
     if report.items.is_empty() {
-        return Err(anyhow!("{source}: holds no certificate, request or key"));
+        return Err(anyhow!(
+            "{source}: holds no certificate, request, CRL or key"
+        ));
     }
     Ok(report)
 }

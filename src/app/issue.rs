@@ -141,8 +141,9 @@ fn cn_and_emails(subject_der: &[u8]) -> (Option<String>, Vec<String>) {
     (cn, emails)
 }
 
-/// Resolves the lifetime to a validity, warning about certificates made invalid on purpose.
-fn validity(
+/// Resolves the lifetime to a validity, warning about certificates made invalid on purpose
+/// (shared with `renew`).
+pub fn validity(
     lifetime: Lifetime,
     profile: Profile,
     now: OffsetDateTime,

@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod config;
+pub mod crl;
 pub mod csr;
 pub mod export;
 pub mod inputs;
@@ -10,6 +11,7 @@ pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod protection;
+pub mod renew;
 pub mod setup;
 pub mod verify;
 
@@ -36,6 +38,10 @@ pub enum Request {
     Inspect(inspect::InspectRequest),
     /// `dbtls verify`.
     Verify(verify::VerifyRequest),
+    /// `dbtls renew`.
+    Renew(renew::RenewRequest),
+    /// `dbtls crl`.
+    Crl(crl::CrlRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -55,6 +61,10 @@ pub enum Outcome {
     Inspect(inspect::InspectOutcome),
     /// `dbtls verify`: a verification per certificate.
     Verify(verify::VerifyOutcome),
+    /// `dbtls renew`.
+    Renew(renew::RenewOutcome),
+    /// `dbtls crl`.
+    Crl(crl::CrlOutcome),
 }
 
 /// Runs a command.
@@ -69,5 +79,7 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
         Request::Inspect(r) => Outcome::Inspect(inspect::run(r)?),
         Request::Verify(r) => Outcome::Verify(verify::run(r)?),
+        Request::Renew(r) => Outcome::Renew(renew::run(r)?),
+        Request::Crl(r) => Outcome::Crl(crl::run(r)?),
     })
 }

@@ -6,11 +6,13 @@
 
 pub mod common;
 pub mod config;
+pub mod crl;
 pub mod csr;
 pub mod export;
 pub mod inspect;
 pub mod issue;
 pub mod key;
+pub mod renew;
 pub mod setup;
 pub mod verify;
 
@@ -50,6 +52,10 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify certificates as OpenSSL 3 does, plus the checks stricter database clients make.
     Verify(verify::VerifyArgs),
+    /// Renew a certificate (same subject, SANs, role and key) or a datadir's expiring ones.
+    Renew(renew::RenewArgs),
+    /// Make or extend a CA's certificate revocation list (X.509 v2 CRL).
+    Crl(crl::CrlArgs),
 }
 
 impl Command {
@@ -69,6 +75,8 @@ impl Command {
             Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
             Command::Export(a) => (a.try_into()?, plain),
             Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
+            Command::Renew(a) => (Request::Renew(a.try_into()?), plain),
+            Command::Crl(a) => (Request::Crl(a.try_into()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

@@ -2,12 +2,13 @@
 //! the containers that carry several items.
 //!
 //! Order of the tests: JKS (its magic number), PEM (any number of blocks), then DER:
-//! certificate, CSR, PKCS#12, private key, SubjectPublicKeyInfo, PKCS#7. A store is tested
+//! certificate, CSR, CRL, PKCS#12, private key, SubjectPublicKeyInfo, PKCS#7. A store is tested
 //! before keys so that it is never described as something else. Items come out as bytes (or a
 //! decoded key) with where they were found; [`crate::pki::describe`] says what they are.
 
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_parser::revocation_list::CertificateRevocationList;
 
 use super::{Error, Store, jks, p7b, p12};
 use crate::pki::key::{KeyInfo, PrivateKey};
@@ -41,6 +42,8 @@ pub enum Content {
     Certificate(Vec<u8>),
     /// A DER PKCS#10 certificate signing request.
     Csr(Vec<u8>),
+    /// A DER X.509 certificate revocation list.
+    Crl(Vec<u8>),
     /// A store's key entry listed without its key; its chain follows it, leaf first.
     LockedKey {
         /// Why the key was not decrypted.
@@ -224,6 +227,7 @@ fn detect_pem(
                     Content::Certificate(contents.to_vec()),
                 ));
             }
+            "X509 CRL" => out.push(Detected::new(origin, Content::Crl(contents.to_vec()))),
             "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => {
                 out.push(Detected::new(origin, Content::Csr(contents.to_vec())))
             }
@@ -316,6 +320,11 @@ fn detect_der(data: &[u8], pw: Option<&[u8]>) -> Result<Vec<Detected>, String> {
         && rest.is_empty()
     {
         return one(Content::Csr(data.to_vec()));
+    }
+    if let Ok((rest, _)) = CertificateRevocationList::from_der(data)
+        && rest.is_empty()
+    {
+        return one(Content::Crl(data.to_vec()));
     }
     // A PFX starts with INTEGER 3, which no key, SPKI or ContentInfo does: test it first, so
     // that a store is never described as something else.

@@ -137,3 +137,13 @@ pub fn is_non_dir(path: &Path) -> bool {
 pub fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
+
+/// The owner of an existing file, so that a file replaced as root keeps it (a server running as
+/// `mysql` must still read its replaced `server-key.pem`).
+pub fn owner_of(path: &Path) -> Option<super::Owner> {
+    use std::os::unix::fs::MetadataExt;
+    fs::metadata(path).ok().map(|m| super::Owner {
+        uid: m.uid(),
+        gid: m.gid(),
+    })
+}

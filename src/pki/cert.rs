@@ -26,6 +26,8 @@ use super::profile::{ExtensionInputs, Profile};
 use super::san::San;
 use super::{CertError, Error, IssuerError, KeyError};
 
+mod issuer;
+
 /// How far not-before is set in the past, so that a peer whose clock is a little behind still
 /// accepts a certificate made a moment ago (cfssl uses 5 minutes, certstrap 10).
 pub const BACKDATE: Duration = Duration::minutes(5);
@@ -67,7 +69,7 @@ fn truncate(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(0).unwrap_or(t)
 }
 
-fn x509_time(t: OffsetDateTime) -> Result<Time, Error> {
+pub(crate) fn x509_time(t: OffsetDateTime) -> Result<Time, Error> {
     // UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §4.1.2.5): x509-cert chooses.
     Time::try_from(SystemTime::from(t)).map_err(|e| {
         CertError::Time {
@@ -130,11 +132,13 @@ impl Certificate {
 /// A CA that can sign: its certificate and its key, checked to belong together.
 #[derive(Debug)]
 pub struct Issuer {
+    cert: Certificate,
     subject_der: Vec<u8>,
     key: PrivateKey,
     key_id: Vec<u8>,
     path_len: Option<u32>,
     not_after: OffsetDateTime,
+    crl_sign: bool,
 }
 
 impl Issuer {
@@ -154,6 +158,9 @@ impl Issuer {
         let Some(bc) = bc.filter(|bc| bc.value.ca) else {
             return Err(IssuerError::NotCa.into());
         };
+        // No keyUsage at all allows every use (RFC 5280 §4.2.1.3), cRLSign included.
+        let crl_sign = matches!(parsed.key_usage(), Ok(None))
+            || matches!(parsed.key_usage(), Ok(Some(ku)) if ku.value.crl_sign());
         match parsed.key_usage() {
             Ok(Some(ku)) if !ku.value.key_cert_sign() => {
                 return Err(IssuerError::NoKeyCertSign.into());
@@ -193,6 +200,8 @@ impl Issuer {
             key_id,
             not_after,
             key,
+            crl_sign,
+            cert,
         })
     }
 }

@@ -82,6 +82,96 @@ pub struct CsrInfo {
     pub san: Vec<SanEntry>,
 }
 
+/// One entry of a CRL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedEntry {
+    /// Serial, uppercase hex.
+    pub serial: String,
+    /// revocationDate.
+    pub date: OffsetDateTime,
+    /// The reasonCode's RFC 5280 name, when the entry has one.
+    pub reason: Option<String>,
+}
+
+/// What a certificate revocation list holds.
+#[derive(Debug)]
+pub struct CrlInfo {
+    /// Issuer in the chosen dialect.
+    pub issuer: Rendered,
+    /// Issuer, RFC 4514.
+    pub issuer_rfc4514: String,
+    /// cRLNumber, decimal.
+    pub number: Option<String>,
+    /// thisUpdate.
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: Option<OffsetDateTime>,
+    /// authorityKeyIdentifier keyIdentifier, colon hex.
+    pub akid: Option<String>,
+    /// The signature algorithm's name.
+    pub signature_algorithm: String,
+    /// The revoked certificates.
+    pub revoked: Vec<RevokedEntry>,
+}
+
+impl CrlInfo {
+    /// Describes a DER CRL, its issuer rendered for `dialect`.
+    pub fn from_der(der: &[u8], dialect: Dialect) -> Result<CrlInfo, Error> {
+        use x509_parser::revocation_list::CertificateRevocationList;
+        let bad = |what: &'static str, detail: String| -> Error {
+            CertError::Unreadable { what, detail }.into()
+        };
+        let (_, crl) = CertificateRevocationList::from_der(der)
+            .map_err(|e| bad("malformed CRL", e.to_string()))?;
+        let time = |t: &x509_parser::time::ASN1Time| {
+            OffsetDateTime::from_unix_timestamp(t.timestamp())
+                .map_err(|e| bad("time out of range", e.to_string()))
+        };
+        let (issuer, issuer_rfc4514) = names(crl.issuer().as_raw(), dialect)?;
+        let akid = crl
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    a.key_identifier.as_ref().map(|id| hex(id.0, ":"))
+                }
+                _ => None,
+            });
+        let mut revoked = Vec::new();
+        for r in crl.iter_revoked_certificates() {
+            revoked.push(RevokedEntry {
+                serial: hex(r.raw_serial(), ""),
+                date: time(&r.revocation_date)?,
+                reason: r
+                    .reason_code()
+                    .map(|(_, code)| super::crl::reason_name(code.0).to_string()),
+            });
+        }
+        let sig_oid = &crl.signature_algorithm.algorithm;
+        Ok(CrlInfo {
+            issuer,
+            issuer_rfc4514,
+            number: crl.crl_number().map(ToString::to_string),
+            this_update: time(&crl.last_update())?,
+            next_update: crl.next_update().as_ref().map(time).transpose()?,
+            akid,
+            signature_algorithm: x509_parser::objects::oid2sn(
+                sig_oid,
+                x509_parser::objects::oid_registry(),
+            )
+            .map(str::to_string)
+            .unwrap_or_else(|_| sig_oid.to_id_string()),
+            revoked,
+        })
+    }
+
+    /// Whether the CRL is past its nextUpdate at `now` (OpenSSL then refuses every
+    /// certificate it covers, error 12).
+    pub fn stale(&self, now: OffsetDateTime) -> bool {
+        self.next_update.is_some_and(|n| n <= now)
+    }
+}
+
 /// What can be said about a private key: more once it is decrypted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyItem {

@@ -34,6 +34,12 @@ pub enum Error {
     /// A subject or SAN could not be parsed or encoded.
     #[error(transparent)]
     Name(#[from] NameError),
+    /// A certificate cannot be re-issued.
+    #[error(transparent)]
+    Renew(#[from] super::renew::RenewError),
+    /// A CRL cannot be read or built.
+    #[error(transparent)]
+    Crl(#[from] super::crl::CrlError),
 }
 
 /// A certificate or CSR could not be built, parsed or signed.

@@ -6,6 +6,7 @@
 
 pub mod cert;
 pub mod chain;
+pub mod crl;
 pub mod csr;
 pub mod describe;
 mod error;
@@ -15,6 +16,7 @@ pub mod name;
 pub mod oids;
 pub mod oneline;
 pub mod profile;
+pub mod renew;
 pub mod san;
 pub mod subject;
 pub mod verify;

@@ -25,6 +25,19 @@ pub use cert::Cert;
 pub use crl::Crl;
 pub use reason::Reason;
 
+/// Whether `subject`'s signature verifies with `issuer`'s public key (the signature check
+/// alone: names, validity and extensions are [`verify`]'s).
+pub fn issued_by(subject: &Cert, issuer: &Cert) -> bool {
+    signature::verify(
+        &subject.sig_oid,
+        subject.sig_params.as_deref(),
+        &signature::KeyRef::of(issuer),
+        &subject.tbs,
+        &subject.signature,
+    )
+    .is_ok()
+}
+
 /// Errors of the verification core: input that is not what it claims to be.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

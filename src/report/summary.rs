@@ -44,6 +44,14 @@ pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        Outcome::Renew(o) => {
+            warn_all(&o.warnings);
+            print_summary(&super::renew::renew(o));
+        }
+        Outcome::Crl(o) => {
+            warn_all(&o.warnings);
+            print_summary(&super::renew::crl(o));
+        }
         Outcome::Inspect(o) => {
             let failed = super::inspect::print(o)?;
             if failed || o.any_failed() {
@@ -76,7 +84,7 @@ pub fn key(o: &KeyOutcome) -> String {
     text
 }
 
-fn written(files: &[(std::path::PathBuf, String)]) -> String {
+pub fn written(files: &[(std::path::PathBuf, String)]) -> String {
     files
         .iter()
         .map(|(p, what)| format!("  wrote {}  {what}\n", path(p)))

@@ -80,6 +80,18 @@ impl Crl {
         })
     }
 
+    /// Whether the CRL's signature verifies with `issuer`'s public key.
+    pub fn signed_by(&self, issuer: &Cert) -> bool {
+        signature::verify(
+            &self.sig_oid,
+            self.sig_params.as_deref(),
+            &KeyRef::of(issuer),
+            &self.tbs,
+            &self.signature,
+        )
+        .is_ok()
+    }
+
     fn time_ok(&self, at: i64) -> bool {
         self.this_update <= at && self.next_update.is_none_or(|n| n > at)
     }

@@ -42,6 +42,18 @@ pub struct KeyRef<'a> {
     pub rsa_bits: usize,
 }
 
+impl<'a> KeyRef<'a> {
+    /// The key of a parsed certificate.
+    pub fn of(cert: &'a super::Cert) -> KeyRef<'a> {
+        KeyRef {
+            key_oid: &cert.key_oid,
+            curve_oid: cert.curve_oid.as_deref(),
+            public_key: &cert.public_key,
+            rsa_bits: cert.rsa_bits,
+        }
+    }
+}
+
 const P256: &str = "1.2.840.10045.3.1.7";
 const P384: &str = "1.2.840.10045.3.1.34";
 

@@ -13,7 +13,7 @@ use crate::pki::oneline::Dialect;
 /// The object printed for each item.
 #[derive(Debug, Default, Serialize)]
 pub struct JsonItem {
-    /// `certificate`, `csr`, `private_key` or `public_key`.
+    /// `certificate`, `csr`, `crl`, `private_key` or `public_key`.
     pub kind: &'static str,
     /// The input as named on the command line.
     pub source: String,
@@ -67,6 +67,35 @@ pub struct JsonItem {
     pub sha256_fingerprint: Option<String>,
     /// Fragility and dialect warnings about subject and issuer.
     pub warnings: Vec<String>,
+    /// For a CRL only (absent from the other kinds' objects).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crl: Option<JsonCrl>,
+}
+
+/// What a CRL adds to its object.
+#[derive(Debug, Serialize)]
+pub struct JsonCrl {
+    /// cRLNumber, decimal.
+    pub number: Option<String>,
+    /// RFC 3339, UTC.
+    pub this_update: String,
+    /// RFC 3339, UTC.
+    pub next_update: Option<String>,
+    /// Past nextUpdate now.
+    pub stale: bool,
+    /// The entries.
+    pub revoked: Vec<JsonRevoked>,
+}
+
+/// One CRL entry.
+#[derive(Debug, Serialize)]
+pub struct JsonRevoked {
+    /// Serial, uppercase hex.
+    pub serial: String,
+    /// RFC 3339, UTC.
+    pub date: String,
+    /// reasonCode name.
+    pub reason: Option<String>,
 }
 
 /// Key type and size in JSON.
@@ -147,6 +176,29 @@ pub fn items(report: &FileReport, dialect: Dialect) -> Vec<JsonItem> {
             ItemKind::PublicKey(i) => {
                 j.kind = "public_key";
                 j.key = Some(key(i));
+            }
+            ItemKind::Crl(c) => {
+                j.kind = "crl";
+                j.issuer = Some(c.issuer.text());
+                j.issuer_rfc4514 = Some(c.issuer_rfc4514.clone());
+                j.signature_algorithm = Some(c.signature_algorithm.clone());
+                j.authority_key_id = c.akid.clone();
+                j.warnings = prefixed("issuer", &c.issuer.warnings);
+                j.crl = Some(JsonCrl {
+                    number: c.number.clone(),
+                    this_update: rfc3339(c.this_update),
+                    next_update: c.next_update.map(rfc3339),
+                    stale: c.stale(OffsetDateTime::now_utc()),
+                    revoked: c
+                        .revoked
+                        .iter()
+                        .map(|r| JsonRevoked {
+                            serial: r.serial.clone(),
+                            date: rfc3339(r.date),
+                            reason: r.reason.clone(),
+                        })
+                        .collect(),
+                });
             }
         }
         out.push(j);

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use time::OffsetDateTime;
 
 use crate::app::inspect::{FileReport, ItemKind};
-use crate::pki::describe::{CertInfo, KeyItem, SanEntry};
+use crate::pki::describe::{CertInfo, CrlInfo, KeyItem, SanEntry};
 
 /// The report of one input, one block per item.
 pub fn report(report: &FileReport, now: OffsetDateTime) -> String {
@@ -41,6 +41,10 @@ pub fn report(report: &FileReport, now: OffsetDateTime) -> String {
             }
             ItemKind::PublicKey(i) => {
                 let _ = writeln!(out, "{head}: public key{origin}: {i}");
+            }
+            ItemKind::Crl(c) => {
+                let _ = writeln!(out, "{head}: certificate revocation list{origin}");
+                crl(&mut out, c, now);
             }
         }
     }
@@ -103,6 +107,39 @@ fn certificate(out: &mut String, c: &CertInfo, now: OffsetDateTime) {
         kv(out, "authority key id:", id);
     }
     kv(out, "SHA-256:", &c.sha256_fingerprint);
+}
+
+/// The lines of a CRL after its heading.
+fn crl(out: &mut String, c: &CrlInfo, now: OffsetDateTime) {
+    let e = crate::report::escape;
+    let t = crate::pki::cert::display_time;
+    kv(out, "issuer:", &e(&c.issuer.text()));
+    kv(out, "issuer (RFC 4514):", &e(&c.issuer_rfc4514));
+    kv(out, "CRL number:", c.number.as_deref().unwrap_or("(none)"));
+    kv(out, "this update:", &t(c.this_update));
+    let next = match c.next_update {
+        Some(n) if c.stale(now) => format!(
+            "{} (STALE: {} days ago; OpenSSL refuses every certificate of this CA)",
+            t(n),
+            (now - n).whole_days()
+        ),
+        Some(n) => format!("{} (in {} days)", t(n), (n - now).whole_days()),
+        None => "(none)".to_string(),
+    };
+    kv(out, "next update:", &next);
+    kv(out, "signature:", &c.signature_algorithm);
+    if let Some(id) = &c.akid {
+        kv(out, "authority key id:", id);
+    }
+    kv(out, "revoked:", &c.revoked.len().to_string());
+    for r in &c.revoked {
+        let reason = r
+            .reason
+            .as_deref()
+            .map(|x| format!("  {x}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "    {}  {}{reason}", r.serial, t(r.date));
+    }
 }
 
 /// What follows `private key (...): ` on a key's line.
