@@ -11,6 +11,7 @@ pub mod export;
 pub mod inspect;
 pub mod issue;
 pub mod key;
+pub mod rotate;
 pub mod setup;
 pub mod verify;
 
@@ -50,6 +51,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify certificates as OpenSSL 3 does, plus the checks stricter database clients make.
     Verify(verify::VerifyArgs),
+    /// Rotate a setup datadir's CA in three phases without downtime (start, switch, finish).
+    Rotate(rotate::RotateArgs),
 }
 
 impl Command {
@@ -69,6 +72,7 @@ impl Command {
             Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
             Command::Export(a) => (a.try_into()?, plain),
             Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
+            Command::Rotate(a) => (Request::Rotate(a.into_request()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

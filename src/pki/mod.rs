@@ -15,6 +15,7 @@ pub mod name;
 pub mod oids;
 pub mod oneline;
 pub mod profile;
+pub mod reissue;
 pub mod san;
 pub mod subject;
 pub mod verify;

@@ -6,6 +6,7 @@
 
 pub mod dropin;
 pub mod inspect;
+pub mod rotate;
 pub mod snippet;
 pub mod summary;
 pub mod terminal;
