@@ -11,5 +11,6 @@ mod issue;
 mod keys;
 mod mariadb;
 mod output;
+mod rotate;
 mod setup;
 mod verify;

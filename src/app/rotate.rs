@@ -347,7 +347,9 @@ fn start(s: &State, o: &StartOptions, changes: &mut Changes) -> Result<()> {
         serial: cert::random_serial()?,
     };
     let new = cert::issue(&spec, Signer::SelfSigned(&key))?;
-    changes.warnings.extend(new.warnings);
+    changes
+        .warnings
+        .extend(new.warnings.iter().map(|w| format!("{NEXT}: {w}")));
     let new_pem = new.cert.to_pem();
     let bundle = format!("{}{new_pem}", Certificate::from_der(old.to_vec()).to_pem());
     tx.stage_public(&p(NEXT), new_pem.as_bytes())?;
@@ -376,7 +378,9 @@ fn start(s: &State, o: &StartOptions, changes: &mut Changes) -> Result<()> {
             ..spec
         };
         let cross = cert::issue(&cross_spec, Signer::Ca(issuer))?;
-        changes.warnings.extend(cross.warnings);
+        changes
+            .warnings
+            .extend(cross.warnings.iter().map(|w| format!("{CROSS}: {w}")));
         tx.stage_public(&p(CROSS), cross.cert.to_pem().as_bytes())?;
         changes.written.push((
             p(CROSS),

@@ -178,8 +178,19 @@ fn name(p: &Path) -> String {
     escape(&p.file_name().unwrap_or_default().to_string_lossy())
 }
 
+/// A key identifier's first 8 bytes: enough to tell the CAs apart (`--format json` has them all).
+fn short(id: &str) -> String {
+    let parts: Vec<&str> = id.split(':').collect();
+    if parts.len() <= 8 {
+        return id.to_string();
+    }
+    format!("{}...", parts[..8].join(":"))
+}
+
 fn row(r: &CertRow) -> String {
-    let ids = match (&r.skid, &r.akid) {
+    let skid = r.skid.as_deref().map(short);
+    let akid = r.akid.as_deref().map(short);
+    let ids = match (&skid, &akid) {
         (Some(s), Some(a)) => format!("SKI {s}, AKI {a}"),
         (Some(s), None) => format!("SKI {s}"),
         (None, Some(a)) => format!("AKI {a}"),
