@@ -434,8 +434,26 @@ fn phases_are_refused_out_of_order_and_status_says_who_signed_what() {
     assert!(err.contains("no rotation in progress"), "{err}");
     assert_eq!(snapshot(&t, "dd"), idle, "a refusal wrote something");
 
+    // As root, the files written get ca.pem's owner (a datadir owned by mysql stays so).
+    let root = nix::unistd::geteuid().is_root();
+    let owner = if root {
+        65534
+    } else {
+        nix::unistd::geteuid().as_raw()
+    };
+    if root {
+        for name in listing(&t.join("dd")) {
+            std::os::unix::fs::chown(t.join(&format!("dd/{name}")), Some(owner), Some(owner))
+                .unwrap();
+        }
+    }
     rotate(&t, "start", &["--key-type", "ecdsa-p256", "--days", "400"]);
     assert_eq!(mode(&t.join("dd/ca-next-key.pem")), 0o600);
+    for name in ["dd/ca-next-key.pem", "dd/ca-next.pem", "dd/ca.pem"] {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(t.join(name)).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (owner, owner), "{name}");
+    }
     assert!(t.pkey_text(t.join("dd/ca-next-key.pem")).contains("P-256"));
     let status = status_json(&t);
     assert_eq!(status["phase"], "started");

@@ -325,7 +325,7 @@ fn start(s: &State, o: &StartOptions, changes: &mut Changes) -> Result<()> {
     } else {
         None
     };
-    let mut tx = Transaction::new(false);
+    let mut tx = transaction(&s.dir)?;
     let mut outputs = vec![p(NEXT), p(NEXT_KEY)];
     if o.cross_sign {
         outputs.push(p(CROSS));
@@ -409,7 +409,7 @@ fn switch(
         .map_err(|e| anyhow::anyhow!("{}: {e}", p(NEXT).display()))?;
     let ca_not_after =
         OffsetDateTime::from_unix_timestamp(parsed.validity().not_after.timestamp())?;
-    let mut tx = Transaction::new(false);
+    let mut tx = transaction(&s.dir)?;
     for (file, certs) in [(SERVER, &s.server), (CLIENT, &s.client)] {
         let leaf = &certs[0];
         if state::signed_by(leaf, next) {
@@ -461,7 +461,7 @@ fn finish(s: &State, changes: &mut Changes) -> Result<()> {
     let Some(next) = &s.next else {
         bail!("{}: missing", p(NEXT).display())
     };
-    let mut tx = Transaction::new(false);
+    let mut tx = transaction(&s.dir)?;
     // The CA before an earlier rotation: kept under a backup name, never replaced.
     let tag = utc_tag(OffsetDateTime::now_utc());
     for name in [PREV, PREV_KEY] {
@@ -516,6 +516,16 @@ fn finish(s: &State, changes: &mut Changes) -> Result<()> {
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The phase's transaction. Run as root (the usual case for /var/lib/mysql), every file written
+/// gets ca.pem's owner and group, so the server's user still owns (and can read) its files.
+fn transaction(dir: &std::path::Path) -> Result<Transaction> {
+    let mut tx = Transaction::new(false);
+    if nix::unistd::geteuid().is_root() {
+        tx.set_owner(Some(io::owner_of(&dir.join(CA))?));
+    }
+    Ok(tx)
 }
 
 /// `20261201T231500Z`, the backup tag `setup`'s drop-in uses too.

@@ -128,6 +128,17 @@ impl Mode {
     }
 }
 
+/// The owner of an existing file, so that files replacing it (e.g. in a datadir owned by
+/// `mysql`, rewritten by root) can be given the same.
+pub fn owner_of(path: &Path) -> Result<Owner, Error> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+    Ok(Owner {
+        uid: meta.uid(),
+        gid: meta.gid(),
+    })
+}
+
 /// A numeric owner for written files (`--uid`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owner {
