@@ -181,7 +181,7 @@ pub fn run(req: &RotateRequest) -> Result<RotateOutcome> {
                      {CROSS} was not made"
                 ));
             }
-            already(&format!("already started ({phase})"))
+            already(&format!("already started (phase {phase})"))
         }
         (Action::Start(o), Phase::Idle | Phase::Finished) => {
             start(&before, o, &mut changes)?;
