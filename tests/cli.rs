@@ -13,5 +13,6 @@ mod keys;
 mod mariadb;
 mod output;
 mod renew;
+mod rotate;
 mod setup;
 mod verify;

@@ -12,6 +12,7 @@ pub mod issue;
 pub mod key;
 pub mod protection;
 pub mod renew;
+pub mod rotate;
 pub mod setup;
 pub mod verify;
 
@@ -42,6 +43,8 @@ pub enum Request {
     Renew(renew::RenewRequest),
     /// `dbtls crl`.
     Crl(crl::CrlRequest),
+    /// `dbtls rotate ...`.
+    Rotate(rotate::RotateRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -65,6 +68,8 @@ pub enum Outcome {
     Renew(renew::RenewOutcome),
     /// `dbtls crl`.
     Crl(crl::CrlOutcome),
+    /// `dbtls rotate ...`: what was done and where the datadir is now.
+    Rotate(rotate::RotateOutcome),
 }
 
 /// Runs a command.
@@ -81,5 +86,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Verify(r) => Outcome::Verify(verify::run(r)?),
         Request::Renew(r) => Outcome::Renew(renew::run(r)?),
         Request::Crl(r) => Outcome::Crl(crl::run(r)?),
+        Request::Rotate(r) => Outcome::Rotate(rotate::run(r)?),
     })
 }

@@ -13,6 +13,7 @@ pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod renew;
+pub mod rotate;
 pub mod setup;
 pub mod verify;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Renew(renew::RenewArgs),
     /// Make or extend a CA's certificate revocation list (X.509 v2 CRL).
     Crl(crl::CrlArgs),
+    /// Rotate a setup datadir's CA in three phases without downtime (start, switch, finish).
+    Rotate(rotate::RotateArgs),
 }
 
 impl Command {
@@ -77,6 +80,7 @@ impl Command {
             Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
             Command::Renew(a) => (Request::Renew(a.try_into()?), plain),
             Command::Crl(a) => (Request::Crl(a.try_into()?), plain),
+            Command::Rotate(a) => (Request::Rotate(a.into_request()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

@@ -140,9 +140,10 @@ pub fn exists(path: &Path) -> bool {
 
 /// The owner of an existing file, so that a file replaced as root keeps it (a server running as
 /// `mysql` must still read its replaced `server-key.pem`).
-pub fn owner_of(path: &Path) -> Option<super::Owner> {
+pub fn owner_of(path: &Path) -> Result<super::Owner, super::Error> {
     use std::os::unix::fs::MetadataExt;
-    fs::metadata(path).ok().map(|m| super::Owner {
+    let m = fs::metadata(path).map_err(|e| super::Error::io(path, &e))?;
+    Ok(super::Owner {
         uid: m.uid(),
         gid: m.gid(),
     })

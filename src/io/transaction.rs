@@ -31,6 +31,8 @@ struct Done {
     backup: Option<PathBuf>,
     /// A [`Transaction::move_aside`] backup, kept after a successful commit.
     keep: bool,
+    /// A [`Transaction::remove`]d file (not one of the written files).
+    removed: bool,
 }
 
 /// A set of files written all together or not at all.
@@ -39,6 +41,7 @@ pub struct Transaction {
     owner: Option<Owner>,
     staged: Vec<Staged>,
     aside: Vec<Aside>,
+    removals: Vec<PathBuf>,
     created_dirs: Vec<PathBuf>,
 }
 
@@ -50,6 +53,7 @@ impl Transaction {
             owner: None,
             staged: Vec::new(),
             aside: Vec::new(),
+            removals: Vec::new(),
             created_dirs: Vec::new(),
         }
     }
@@ -145,6 +149,38 @@ impl Transaction {
         Ok(backup)
     }
 
+    /// Plans to delete the existing file `path` when the transaction commits, after every
+    /// staged file is in place. Until the commit succeeds the file is kept as a hidden hard
+    /// link, so a failed commit puts it back under its name. `path` may not also be staged or
+    /// moved aside in this transaction.
+    pub fn remove(&mut self, path: &Path) -> Result<(), Error> {
+        match fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                return Err(Error {
+                    path: path.to_path_buf(),
+                    reason: Reason::IsDirectory,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => return Err(Error::io(path, &e)),
+        }
+        let id = FileId::of(path);
+        if let Some(other) = self.staged.iter().find(|s| s.id.same(&id)) {
+            return Err(twice(path, &other.path));
+        }
+        let planned = self
+            .aside
+            .iter()
+            .map(|a| &a.path)
+            .chain(&self.removals)
+            .find(|p| FileId::of(p).same(&id));
+        if let Some(other) = planned {
+            return Err(twice(path, other));
+        }
+        self.removals.push(path.to_path_buf());
+        Ok(())
+    }
+
     /// Writes `bytes` to a temporary file beside `path`, with `mode`, ready to be committed.
     pub fn stage(&mut self, path: &Path, bytes: &[u8], mode: Mode) -> Result<(), Error> {
         self.stage_replacing(path, bytes, mode, self.force)
@@ -162,6 +198,9 @@ impl Transaction {
         let id = FileId::of(path);
         if let Some(other) = self.staged.iter().find(|s| s.id.same(&id)) {
             return Err(twice(path, &other.path));
+        }
+        if let Some(other) = self.removals.iter().find(|r| FileId::of(r).same(&id)) {
+            return Err(twice(path, other));
         }
         let aside = self.aside.iter().any(|a| a.path == path);
         if !replace && !aside {
@@ -213,6 +252,7 @@ impl Transaction {
     pub fn commit(mut self) -> Result<Vec<PathBuf>, Error> {
         let staged = std::mem::take(&mut self.staged);
         let aside = std::mem::take(&mut self.aside);
+        let removals = std::mem::take(&mut self.removals);
         let mut done: Vec<Done> = Vec::new();
         let mut dirs: Vec<PathBuf> = Vec::new();
         let fail = |done: &[Done], this: &mut Transaction, e: Error| {
@@ -239,6 +279,7 @@ impl Transaction {
                 path: a.path.clone(),
                 backup: Some(a.backup.clone()),
                 keep: true,
+                removed: false,
             });
         }
         for s in staged {
@@ -274,10 +315,31 @@ impl Transaction {
                         path: s.path,
                         backup,
                         keep: false,
+                        removed: false,
                     });
                 }
                 Err(e) => return fail(&done, &mut self, e),
             }
+        }
+        // Removals last: a hard link keeps the file until the whole commit has succeeded.
+        for path in removals {
+            let backup = backup_name(&path);
+            if let Err(e) = fs::hard_link(&path, &backup) {
+                return fail(&done, &mut self, Error::io(&path, &e));
+            }
+            if let Err(e) = fs::remove_file(&path) {
+                let _ = fs::remove_file(&backup);
+                return fail(&done, &mut self, Error::io(&path, &e));
+            }
+            if let Some(d) = path.parent() {
+                dirs.push(d.to_path_buf());
+            }
+            done.push(Done {
+                path,
+                backup: Some(backup),
+                keep: false,
+                removed: true,
+            });
         }
         for d in &done {
             if let (Some(b), false) = (&d.backup, d.keep) {
@@ -301,7 +363,7 @@ impl Transaction {
         // The written files; a moved-aside original is not one (its replacement, if any, is).
         Ok(done
             .into_iter()
-            .filter(|d| !d.keep)
+            .filter(|d| !d.keep && !d.removed)
             .map(|d| d.path)
             .collect())
     }
@@ -355,132 +417,4 @@ fn twice(path: &Path, other: &Path) -> Error {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::io::path::same_file;
-    use std::os::unix::fs::MetadataExt;
-
-    #[test]
-    fn modes_are_exact_and_nothing_is_overwritten_without_force() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("k.pem");
-        let cert = dir.path().join("c.pem");
-        let mut tx = Transaction::new(false);
-        tx.stage(&key, b"secret", Mode::Secret).unwrap();
-        tx.stage(&cert, b"public", Mode::Public).unwrap();
-        tx.commit().unwrap();
-        assert_eq!(fs::metadata(&key).unwrap().mode() & 0o777, 0o600);
-        assert_eq!(fs::metadata(&cert).unwrap().mode() & 0o777, 0o644);
-
-        let mut tx = Transaction::new(false);
-        let err = tx.stage(&key, b"other", Mode::Secret).unwrap_err();
-        assert!(err.to_string().contains("already exists"), "{err}");
-        assert_eq!(fs::read(&key).unwrap(), b"secret");
-    }
-
-    #[test]
-    fn a_failed_commit_restores_what_was_there() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = dir.path().join("a");
-        let b = dir.path().join("b");
-        fs::write(&a, "old").unwrap();
-        let mut tx = Transaction::new(true);
-        tx.stage(&a, b"new", Mode::Public).unwrap();
-        tx.stage(&b, b"new", Mode::Public).unwrap();
-        // b becomes a directory after staging: its rename must fail and a must be restored.
-        fs::create_dir(&b).unwrap();
-        fs::write(b.join("x"), "").unwrap();
-        assert!(tx.commit().is_err());
-        assert_eq!(fs::read_to_string(&a).unwrap(), "old");
-        let left: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(
-            left.len(),
-            2,
-            "temporaries or backups left behind: {left:?}"
-        );
-    }
-
-    #[test]
-    fn dropping_an_uncommitted_transaction_leaves_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let sub = dir.path().join("new/dir");
-        let mut tx = Transaction::new(false);
-        tx.stage(&sub.join("f"), b"x", Mode::Secret).unwrap();
-        drop(tx);
-        assert!(!dir.path().join("new").exists());
-    }
-
-    #[test]
-    fn the_same_file_is_found_through_dot_symlinks_and_hard_links() {
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        let a = d.join("a.pem");
-        assert!(same_file(&a, &d.join("./a.pem")));
-        assert!(same_file(&a, &d.join("new/../a.pem")));
-        assert!(!same_file(&a, &d.join("b.pem")));
-        // A dangling link names the file it points to, before that exists.
-        std::os::unix::fs::symlink("a.pem", d.join("link")).unwrap();
-        assert!(same_file(&a, &d.join("link")));
-        fs::write(&a, "x").unwrap();
-        fs::hard_link(&a, d.join("hard")).unwrap();
-        assert!(same_file(&d.join("hard"), &d.join("link")));
-
-        let mut tx = Transaction::new(true);
-        tx.stage(&a, b"1", Mode::Secret).unwrap();
-        for other in ["./a.pem", "link", "hard"] {
-            let err = tx.stage(&d.join(other), b"2", Mode::Public).unwrap_err();
-            assert!(err.to_string().contains("named twice"), "{other}: {err}");
-            let err = tx.check_outputs(&[&d.join(other)]).unwrap_err();
-            assert!(err.to_string().contains("named twice"), "{other}: {err}");
-        }
-    }
-
-    #[test]
-    fn moved_aside_files_keep_their_inode_and_come_back_on_failure() {
-        let dir = tempfile::tempdir().unwrap();
-        let key = dir.path().join("k.pem");
-        let other = dir.path().join("o.pem");
-        fs::write(&key, "old key").unwrap();
-        fs::set_permissions(&key, Permissions::from_mode(0o640)).unwrap();
-        fs::write(&other, "old other").unwrap();
-        let ino = fs::metadata(&key).unwrap().ino();
-        fs::write(dir.path().join("k.pem.bak-T"), "an older backup").unwrap();
-
-        // Failure: a later rename fails, so both originals must be back under their names.
-        let mut tx = Transaction::new(false);
-        let b1 = tx.move_aside(&key, "T").unwrap();
-        assert_eq!(b1, dir.path().join("k.pem.bak-T.1"));
-        tx.move_aside(&other, "T").unwrap();
-        tx.stage(&key, b"new key", Mode::Secret).unwrap();
-        let blocker = dir.path().join("z");
-        tx.stage(&blocker, b"x", Mode::Public).unwrap();
-        fs::create_dir(&blocker).unwrap();
-        fs::write(blocker.join("x"), "").unwrap();
-        assert!(tx.commit().is_err());
-        assert_eq!(fs::read_to_string(&key).unwrap(), "old key");
-        assert_eq!(fs::metadata(&key).unwrap().ino(), ino);
-        assert_eq!(fs::read_to_string(&other).unwrap(), "old other");
-        assert!(!b1.exists());
-        fs::remove_dir_all(&blocker).unwrap();
-
-        // Success: the staged file replaces one original, the other is only moved.
-        let mut tx = Transaction::new(false);
-        let b1 = tx.move_aside(&key, "T").unwrap();
-        let b2 = tx.move_aside(&other, "T").unwrap();
-        tx.stage(&key, b"new key", Mode::Secret).unwrap();
-        assert_eq!(tx.commit().unwrap(), vec![key.clone()]);
-        assert_eq!(fs::read_to_string(&key).unwrap(), "new key");
-        assert_eq!(fs::read_to_string(&b1).unwrap(), "old key");
-        assert_eq!(fs::metadata(&b1).unwrap().ino(), ino);
-        assert_eq!(fs::metadata(&b1).unwrap().mode() & 0o777, 0o640);
-        assert!(!other.exists());
-        assert_eq!(fs::read_to_string(&b2).unwrap(), "old other");
-        assert_eq!(
-            fs::read_to_string(dir.path().join("k.pem.bak-T")).unwrap(),
-            "an older backup"
-        );
-    }
-}
+mod tests;

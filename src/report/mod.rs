@@ -7,6 +7,7 @@
 pub mod dropin;
 pub mod inspect;
 pub mod renew;
+pub mod rotate;
 pub mod snippet;
 pub mod summary;
 pub mod terminal;

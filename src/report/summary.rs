@@ -52,6 +52,7 @@ pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
             warn_all(&o.warnings);
             print_summary(&super::renew::crl(o));
         }
+        Outcome::Rotate(o) => super::rotate::print(o),
         Outcome::Inspect(o) => {
             let failed = super::inspect::print(o)?;
             if failed || o.any_failed() {
