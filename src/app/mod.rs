@@ -9,6 +9,7 @@ pub mod inputs;
 pub mod inspect;
 pub mod issue;
 pub mod key;
+pub mod live;
 pub mod protection;
 pub mod setup;
 pub mod verify;
@@ -36,6 +37,8 @@ pub enum Request {
     Inspect(inspect::InspectRequest),
     /// `dbtls verify`.
     Verify(verify::VerifyRequest),
+    /// `dbtls inspect|verify mysql://... tls://...`.
+    Live(live::LiveRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -55,6 +58,8 @@ pub enum Outcome {
     Inspect(inspect::InspectOutcome),
     /// `dbtls verify`: a verification per certificate.
     Verify(verify::VerifyOutcome),
+    /// `inspect`/`verify` of servers.
+    Live(live::LiveOutcome),
 }
 
 /// Runs a command.
@@ -69,5 +74,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
         Request::Inspect(r) => Outcome::Inspect(inspect::run(r)?),
         Request::Verify(r) => Outcome::Verify(verify::run(r)?),
+        Request::Live(r) => Outcome::Live(live::run(r)?),
     })
 }
