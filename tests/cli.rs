@@ -9,6 +9,7 @@ mod golden;
 mod inspect;
 mod issue;
 mod keys;
+mod live;
 mod mariadb;
 mod output;
 mod setup;

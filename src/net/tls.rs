@@ -297,7 +297,12 @@ pub fn handshake(
     let mut failure = None;
     while conn.is_handshaking() {
         if let Err(e) = conn.complete_io(stream) {
-            failure = Some(tls_failure(&e, "during the TLS handshake"));
+            // A server that refuses our certificate sends its alert and closes: our write of
+            // the rest of the flight can then fail (broken pipe) before the alert is read.
+            failure = Some(
+                alert_after(conn_err(&e), &mut conn, stream)
+                    .unwrap_or_else(|| tls_failure(&e, "during the TLS handshake")),
+            );
             break;
         }
     }
@@ -396,6 +401,34 @@ fn await_verdict(
             Err(e) => return ClientVerdict::Refused(super::io_text(&e)),
         }
     }
+}
+
+fn conn_err(e: &std::io::Error) -> bool {
+    e.get_ref()
+        .and_then(|i| i.downcast_ref::<rustls::Error>())
+        .is_none()
+}
+
+/// After a socket error, the alert the server may have sent before it closed.
+fn alert_after(
+    socket_error: bool,
+    conn: &mut rustls::ClientConnection,
+    stream: &mut Timed,
+) -> Option<Failure> {
+    if !socket_error {
+        return None;
+    }
+    for _ in 0..4 {
+        match conn.read_tls(stream) {
+            Ok(0) | Err(_) => return None,
+            Ok(_) => {
+                if let Err(e) = conn.process_new_packets() {
+                    return Some(Failure::Tls(rustls_text(&e)));
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Sends close_notify and shuts the socket: the probe never logs in.
