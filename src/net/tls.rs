@@ -6,16 +6,17 @@
 //! server has seen the client's Certificate (RFC 8446 §4.4.2), so that refusal arrives later.
 
 use std::io::Read;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::client::{ClientSessionStore, ResolvesClientCert, Resumption};
-use rustls::crypto::{CryptoProvider, aws_lc_rs};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::client::Resumption;
+use rustls::crypto::aws_lc_rs;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::sign::CertifiedKey;
-use rustls::{DigitallySignedStruct, NamedGroup, SignatureScheme};
 use zeroize::Zeroizing;
+
+mod record;
+use record::{Recorder, RecordingResolver, RecordingVerifier, TicketWatcher};
 
 use super::{Failure, Timed, is_timeout};
 
@@ -94,155 +95,6 @@ pub struct Done {
     pub signature_error: Option<String>,
     /// The client-certificate exchange.
     pub client_auth: ClientAuth,
-}
-
-#[derive(Debug, Default)]
-struct Seen {
-    chain: Vec<Vec<u8>>,
-    signature_error: Option<String>,
-    requested: Option<Vec<Vec<u8>>>,
-    sent: bool,
-    ticket: bool,
-}
-
-/// The shared record of what happened, written by the rustls callbacks.
-#[derive(Debug, Default, Clone)]
-struct Recorder(Arc<Mutex<Seen>>);
-
-impl Recorder {
-    fn with<T>(&self, f: impl FnOnce(&mut Seen) -> T) -> T {
-        let mut guard = match self.0.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut guard)
-    }
-}
-
-/// Records the chain and accepts it; verifies the handshake signature with the provider's
-/// algorithms, recording (not failing on) a signature it cannot verify.
-#[derive(Debug)]
-struct RecordingVerifier {
-    seen: Recorder,
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for RecordingVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let mut chain = vec![end_entity.to_vec()];
-        chain.extend(intermediates.iter().map(|c| c.to_vec()));
-        self.seen.with(|s| s.chain = chain);
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algs = &self.provider.signature_verification_algorithms;
-        self.record(rustls::crypto::verify_tls12_signature(
-            message, cert, dss, algs,
-        ))
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algs = &self.provider.signature_verification_algorithms;
-        self.record(rustls::crypto::verify_tls13_signature(
-            message, cert, dss, algs,
-        ))
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-impl RecordingVerifier {
-    fn record(
-        &self,
-        r: Result<HandshakeSignatureValid, rustls::Error>,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        if let Err(e) = r {
-            self.seen.with(|s| s.signature_error = Some(e.to_string()));
-        }
-        Ok(HandshakeSignatureValid::assertion())
-    }
-}
-
-/// Records the server's CertificateRequest and answers with the client certificate, if any.
-#[derive(Debug)]
-struct RecordingResolver {
-    seen: Recorder,
-    key: Option<Arc<CertifiedKey>>,
-}
-
-impl ResolvesClientCert for RecordingResolver {
-    fn resolve(
-        &self,
-        root_hint_subjects: &[&[u8]],
-        _sigschemes: &[SignatureScheme],
-    ) -> Option<Arc<CertifiedKey>> {
-        self.seen.with(|s| {
-            s.requested = Some(root_hint_subjects.iter().map(|d| d.to_vec()).collect());
-            s.sent = self.key.is_some();
-        });
-        self.key.clone()
-    }
-
-    fn has_certs(&self) -> bool {
-        self.key.is_some()
-    }
-}
-
-/// Stores nothing; notes that the server sent a TLS 1.3 session ticket, which OpenSSL servers
-/// do only after they have accepted the client's Finished (and its certificate).
-#[derive(Debug)]
-struct TicketWatcher(Recorder);
-
-impl ClientSessionStore for TicketWatcher {
-    fn set_kx_hint(&self, _: ServerName<'static>, _: NamedGroup) {}
-    fn kx_hint(&self, _: &ServerName<'_>) -> Option<NamedGroup> {
-        None
-    }
-    fn set_tls12_session(
-        &self,
-        _: ServerName<'static>,
-        _: rustls::client::Tls12ClientSessionValue,
-    ) {
-    }
-    fn tls12_session(&self, _: &ServerName<'_>) -> Option<rustls::client::Tls12ClientSessionValue> {
-        None
-    }
-    fn remove_tls12_session(&self, _: &ServerName<'static>) {}
-    fn insert_tls13_ticket(
-        &self,
-        _: ServerName<'static>,
-        _: rustls::client::Tls13ClientSessionValue,
-    ) {
-        self.0.with(|s| s.ticket = true);
-    }
-    fn take_tls13_ticket(
-        &self,
-        _: &ServerName<'static>,
-    ) -> Option<rustls::client::Tls13ClientSessionValue> {
-        None
-    }
 }
 
 /// How long to wait after a TLS 1.3 handshake for the server's verdict on the client
@@ -451,7 +303,7 @@ fn negotiated(conn: &rustls::ClientConnection) -> Negotiated {
     let suite = conn.negotiated_cipher_suite().map(|s| s.suite());
     Negotiated {
         version,
-        cipher: suite.map(|s| iana_name(s)),
+        cipher: suite.map(iana_name),
         cipher_openssl: suite.and_then(openssl_name).map(str::to_string),
         group: conn
             .negotiated_key_exchange_group()
