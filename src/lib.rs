@@ -8,7 +8,8 @@
 //! - [`report`]: everything printed: summaries, warnings, snippets, terminal escaping;
 //! - [`pki`] and [`formats`]: the core (keys, names, profiles, issuance, containers), with no
 //!   clap, no printing and no file I/O;
-//! - [`io`]: the only module that writes files (atomic, exact modes, no silent overwrite).
+//! - [`io`]: the only module that writes files (atomic, exact modes, no silent overwrite);
+//!   [`net`]: the only one with sockets (the MySQL protocol up to TLS, the TLS handshake).
 //!
 //! Untrusted text (anything read from a certificate) goes through [`report::escape`] before it
 //! reaches a terminal.
@@ -21,6 +22,7 @@ mod cli;
 mod dropin;
 pub mod formats;
 mod io;
+mod net;
 pub mod pki;
 mod report;
 mod untrusted;

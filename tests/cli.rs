@@ -10,6 +10,7 @@ mod golden;
 mod inspect;
 mod issue;
 mod keys;
+mod live;
 mod mariadb;
 mod output;
 mod renew;

@@ -10,6 +10,7 @@ pub mod inputs;
 pub mod inspect;
 pub mod issue;
 pub mod key;
+pub mod live;
 pub mod protection;
 pub mod renew;
 pub mod rotate;
@@ -45,6 +46,8 @@ pub enum Request {
     Crl(crl::CrlRequest),
     /// `dbtls rotate ...`.
     Rotate(rotate::RotateRequest),
+    /// `dbtls inspect|verify mysql://... tls://...`.
+    Live(live::LiveRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -70,6 +73,8 @@ pub enum Outcome {
     Crl(crl::CrlOutcome),
     /// `dbtls rotate ...`: what was done and where the datadir is now.
     Rotate(rotate::RotateOutcome),
+    /// `inspect`/`verify` of servers.
+    Live(live::LiveOutcome),
 }
 
 /// Runs a command.
@@ -87,5 +92,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Renew(r) => Outcome::Renew(renew::run(r)?),
         Request::Crl(r) => Outcome::Crl(crl::run(r)?),
         Request::Rotate(r) => Outcome::Rotate(rotate::run(r)?),
+        Request::Live(r) => Outcome::Live(live::run(r)?),
     })
 }

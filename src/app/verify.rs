@@ -154,7 +154,8 @@ fn read_file_certs(path: &Path) -> Result<Vec<Cert>> {
         .collect()
 }
 
-fn read_all(paths: &[PathBuf]) -> Result<Vec<Cert>> {
+/// Reads every certificate of the files, in order (trust anchors, untrusted intermediates).
+pub fn read_all(paths: &[PathBuf]) -> Result<Vec<Cert>> {
     let mut out = Vec::new();
     for p in paths {
         out.extend(read_file_certs(p)?);
@@ -163,7 +164,7 @@ fn read_all(paths: &[PathBuf]) -> Result<Vec<Cert>> {
 }
 
 /// CRLs in PEM (`X509 CRL` blocks) or DER.
-fn read_crls(path: &Path) -> Result<Vec<Crl>> {
+pub fn read_crls(path: &Path) -> Result<Vec<Crl>> {
     let data = io::read(path)?;
     let name = path.display();
     let ders: Vec<Vec<u8>> = match pem::parse_many(&data) {

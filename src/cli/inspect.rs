@@ -3,6 +3,11 @@
 
 use std::path::PathBuf;
 
+use super::live::{Inputs, LiveArgs};
+use crate::app::Request;
+use crate::app::live::LiveRequest;
+use crate::app::verify::ReportFormat;
+
 use anyhow::{Result, anyhow, bail};
 
 use crate::app::inspect::{InspectRequest, NameField, OutputFormat, SqlAccount};
@@ -21,7 +26,7 @@ pub enum FormatArg {
 /// Arguments of `dbtls inspect`.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {
-    /// Files to inspect (PEM, DER, .p7b, .jks, .p12; detected from content); `-` is standard input.
+    /// Files to inspect (PEM, DER, .p7b, .jks, .p12; detected from content); `-` is standard input; or servers: mysql://HOST[:PORT], tls://HOST:PORT.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Output format.
@@ -48,13 +53,40 @@ pub struct InspectArgs {
     /// Password of encrypted keys, JKS and PKCS#12 stores (pass:|env:|file:|fd:|stdin).
     #[arg(long, value_name = "SPEC")]
     pub passin: Option<PassSpec>,
+    /// For network targets: the private key of --cert.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Options of mysql:// and tls:// targets.
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 impl InspectArgs {
     /// Checks the flag combinations clap cannot express and builds the request. The `--user`
     /// and `--host` literals are the same in every statement, so they are refused here, once,
     /// before any input is read.
-    pub fn into_request(self) -> Result<InspectRequest> {
+    pub fn into_request(self) -> Result<Request> {
+        if let Inputs::Targets(targets) = super::live::split(&self.files)? {
+            if self.sql || self.field.is_some() {
+                bail!("--sql and --field read certificate files; for a server use --format json");
+            }
+            return Ok(Request::Live(LiveRequest {
+                targets,
+                timeout: self.live.timeout(),
+                tls_version: self.live.tls_version(),
+                client: self.live.client(self.key.as_ref(), self.passin.as_ref())?,
+                verify: None,
+                dialect: self.dialect,
+                format: match self.format {
+                    FormatArg::Text => ReportFormat::Text,
+                    FormatArg::Json => ReportFormat::Json,
+                },
+            }));
+        }
+        self.live.check_files()?;
+        if self.key.is_some() {
+            bail!("--key (with --cert) applies to mysql:// and tls:// targets only");
+        }
         if self.passin == Some(PassSpec::Stdin) && self.files.iter().any(|f| f.as_os_str() == "-") {
             bail!("--passin stdin and the input '-' cannot both read standard input");
         }
@@ -77,11 +109,11 @@ impl InspectArgs {
                 FormatArg::Json => OutputFormat::Json,
             }
         };
-        Ok(InspectRequest {
+        Ok(Request::Inspect(InspectRequest {
             files: self.files,
             passin: self.passin,
             dialect: self.dialect,
             output,
-        })
+        }))
     }
 }

@@ -12,6 +12,7 @@ pub mod export;
 pub mod inspect;
 pub mod issue;
 pub mod key;
+pub mod live;
 pub mod renew;
 pub mod rotate;
 pub mod setup;
@@ -67,7 +68,7 @@ impl Command {
     pub fn run(self) -> Result<ExitCode> {
         let plain = Options::default();
         let (request, options) = match self {
-            Command::Inspect(a) => (Request::Inspect(a.into_request()?), plain),
+            Command::Inspect(a) => (a.into_request()?, plain),
             Command::Setup(a) => {
                 let options = Options { verbose: a.verbose };
                 (Request::Setup(a.try_into()?), options)
@@ -77,7 +78,7 @@ impl Command {
             Command::Issue(a) => (Request::Issue(a.try_into()?), plain),
             Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
             Command::Export(a) => (a.try_into()?, plain),
-            Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
+            Command::Verify(a) => (a.into_request()?, plain),
             Command::Renew(a) => (Request::Renew(a.try_into()?), plain),
             Command::Crl(a) => (Request::Crl(a.try_into()?), plain),
             Command::Rotate(a) => (Request::Rotate(a.into_request()?), plain),

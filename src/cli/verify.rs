@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 use time::OffsetDateTime;
 
+use super::live::{Inputs, LiveArgs};
+use crate::app::Request;
+use crate::app::live::LiveRequest;
 use crate::app::verify::{FailOn, ReportFormat, VerifyRequest};
 use crate::io::password::PassSpec;
 use crate::pki::verify::{Host, Purpose};
@@ -13,7 +16,7 @@ use crate::pki::verify::{Host, Purpose};
 /// Arguments of `dbtls verify`.
 #[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
-    /// Certificates to verify (PEM, DER or .p7b); further certificates in a file help build its chain.
+    /// Certificates to verify (PEM, DER or .p7b); further certificates in a file help build its chain; or servers: mysql://HOST[:PORT], tls://HOST:PORT (the chain they send, for the host of the URL unless --host).
     #[arg(required = true, value_name = "CERT")]
     pub certs: Vec<PathBuf>,
     /// Trust anchors (CA certificates); repeatable.
@@ -22,13 +25,13 @@ pub struct VerifyArgs {
     /// Intermediate certificates that may complete the chain, not trusted; repeatable.
     #[arg(long = "untrusted", value_name = "FILE")]
     pub untrusted: Vec<PathBuf>,
-    /// What the certificate is for (OpenSSL -purpose sslserver/sslclient; ca: must be a CA).
-    #[arg(long, value_enum, default_value = "any")]
-    pub purpose: Purpose,
+    /// What the certificate is for (OpenSSL -purpose sslserver/sslclient; ca: must be a CA) [default: any; server for network targets].
+    #[arg(long, value_enum)]
+    pub purpose: Option<Purpose>,
     /// A host name or IP address clients connect with; each must match; repeatable.
     #[arg(long = "host", value_name = "NAME")]
     pub hosts: Vec<String>,
-    /// The certificate's private key, which must belong to it.
+    /// The certificate's private key, which must belong to it (for a network target: the key of --cert).
     #[arg(long, value_name = "FILE")]
     pub key: Option<PathBuf>,
     /// Password of --key, if it is encrypted (pass:|env:|file:|fd:|stdin).
@@ -49,6 +52,9 @@ pub struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    /// Options of mysql:// and tls:// targets.
+    #[command(flatten)]
+    pub live: LiveArgs,
 }
 
 fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
@@ -61,7 +67,17 @@ fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
 
 impl VerifyArgs {
     /// Every flag check, once: the typed request.
-    pub fn into_request(self) -> Result<VerifyRequest> {
+    pub fn into_request(self) -> Result<Request> {
+        let inputs = super::live::split(&self.certs)?;
+        if matches!(inputs, Inputs::Files) {
+            self.live.check_files()?;
+        }
+        let network = matches!(inputs, Inputs::Targets(_));
+        let purpose = self.purpose.unwrap_or(if network {
+            Purpose::Server
+        } else {
+            Purpose::Any
+        });
         if self.passin == Some(PassSpec::Stdin) && self.certs.iter().any(|f| f.as_os_str() == "-") {
             bail!("--passin stdin and the input '-' cannot both read standard input");
         }
@@ -72,17 +88,21 @@ impl VerifyArgs {
             }
             hosts.push(Host::parse(h));
         }
-        if !hosts.is_empty() && matches!(self.purpose, Purpose::Client | Purpose::Ca) {
+        if !hosts.is_empty() && matches!(purpose, Purpose::Client | Purpose::Ca) {
             bail!("--host checks a server certificate; it does not go with --purpose client or ca");
         }
-        Ok(VerifyRequest {
+        let client = match &inputs {
+            Inputs::Targets(_) => self.live.client(self.key.as_ref(), self.passin.as_ref())?,
+            Inputs::Files => None,
+        };
+        let request = VerifyRequest {
             certs: self.certs,
             cas: self.cas,
             untrusted: self.untrusted,
             crls: self.crls,
-            key: self.key,
+            key: if network { None } else { self.key },
             passin: self.passin,
-            purpose: self.purpose,
+            purpose,
             hosts,
             at: self
                 .at
@@ -91,6 +111,18 @@ impl VerifyArgs {
             fail_days: self.expires_within.map(i64::from),
             fail_on: self.fail_on,
             format: self.format,
+        };
+        Ok(match inputs {
+            Inputs::Files => Request::Verify(request),
+            Inputs::Targets(targets) => Request::Live(LiveRequest {
+                targets,
+                timeout: self.live.timeout(),
+                tls_version: self.live.tls_version(),
+                client,
+                dialect: crate::pki::oneline::Dialect::Openssl3,
+                format: request.format,
+                verify: Some(request),
+            }),
         })
     }
 }

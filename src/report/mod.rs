@@ -1,11 +1,12 @@
 //! Everything that reaches stdout or stderr: terminal escaping and the fallible writes
 //! ([`terminal`]), the config snippets ([`snippet`]), the summaries of the commands
 //! ([`summary`]) inspect's text, JSON, `--field` and SQL output ([`inspect`]) and verify's checks
-//! ([`verify`]), each turning a
+//! ([`verify`]), a server's ([`live`]), each turning a
 //! command's outcome into exactly the text it prints.
 
 pub mod dropin;
 pub mod inspect;
+pub mod live;
 pub mod renew;
 pub mod rotate;
 pub mod snippet;

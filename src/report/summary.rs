@@ -53,6 +53,12 @@ pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
             print_summary(&super::renew::crl(o));
         }
         Outcome::Rotate(o) => super::rotate::print(o),
+        Outcome::Live(o) => {
+            super::live::print(o)?;
+            if o.failed() {
+                return Ok(ExitCode::from(1));
+            }
+        }
         Outcome::Inspect(o) => {
             let failed = super::inspect::print(o)?;
             if failed || o.any_failed() {

@@ -111,6 +111,16 @@ fn verdict_word(v: &Verification) -> &'static str {
 
 /// The JSON report (escaped for a terminal as `inspect --format json` is).
 pub fn json(outcome: &VerifyOutcome) -> String {
+    let text = serde_json::to_string_pretty(&json_report(outcome)).unwrap_or_default();
+    format!("{}\n", report::escape_json(&text))
+}
+
+/// The JSON report as a value, unescaped (for reports that embed it, e.g. a server's).
+pub fn json_value(outcome: &VerifyOutcome) -> serde_json::Value {
+    serde_json::to_value(json_report(outcome)).unwrap_or_default()
+}
+
+fn json_report(outcome: &VerifyOutcome) -> JsonReport<'_> {
     let certificates: Vec<JsonItem<'_>> = outcome
         .items
         .iter()
@@ -144,14 +154,12 @@ pub fn json(outcome: &VerifyOutcome) -> String {
         })
         .collect();
     let all_ok = outcome.items.iter().all(|i| i.verification.accepted());
-    let report = JsonReport {
+    JsonReport {
         verdict: if all_ok { "accepted" } else { "refused" },
         purpose: outcome.purpose,
         at: outcome.at,
         certificates,
-    };
-    let text = serde_json::to_string_pretty(&report).unwrap_or_default();
-    format!("{}\n", report::escape_json(&text))
+    }
 }
 
 fn kind_name(k: CheckKind) -> &'static str {
