@@ -4,6 +4,7 @@
 pub mod bundle;
 pub mod config;
 pub mod csr;
+pub mod doctor;
 pub mod export;
 pub mod inputs;
 pub mod inspect;
@@ -36,6 +37,8 @@ pub enum Request {
     Inspect(inspect::InspectRequest),
     /// `dbtls verify`.
     Verify(verify::VerifyRequest),
+    /// `dbtls doctor`.
+    Doctor(doctor::DoctorRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -55,6 +58,8 @@ pub enum Outcome {
     Inspect(inspect::InspectOutcome),
     /// `dbtls verify`: a verification per certificate.
     Verify(verify::VerifyOutcome),
+    /// `dbtls doctor`: the checklist of a server's TLS files.
+    Doctor(doctor::DoctorOutcome),
 }
 
 /// Runs a command.
@@ -69,5 +74,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
         Request::Inspect(r) => Outcome::Inspect(inspect::run(r)?),
         Request::Verify(r) => Outcome::Verify(verify::run(r)?),
+        Request::Doctor(r) => Outcome::Doctor(doctor::run(r)?),
     })
 }

@@ -150,7 +150,7 @@ pub fn run(req: &VerifyRequest) -> Result<VerifyOutcome> {
 
 /// THE call to the shared certificate reader (PEM, DER, .p7b); kept in one place because it
 /// moves to `crate::app::inputs`.
-fn read_file_certs(path: &Path) -> Result<Vec<Cert>> {
+pub fn read_file_certs(path: &Path) -> Result<Vec<Cert>> {
     let ders = crate::app::inputs::read_certs(path)?;
     ders.iter()
         .map(|d| Cert::parse(d).with_context(|| format!("{}", path.display())))
@@ -166,7 +166,7 @@ fn read_all(paths: &[PathBuf]) -> Result<Vec<Cert>> {
 }
 
 /// CRLs in PEM (`X509 CRL` blocks) or DER.
-fn read_crls(path: &Path) -> Result<Vec<Crl>> {
+pub fn read_crls(path: &Path) -> Result<Vec<Crl>> {
     let data = io::read(path)?;
     let name = path.display();
     let ders: Vec<Vec<u8>> = match pem::parse_many(&data) {

@@ -7,6 +7,7 @@
 pub mod common;
 pub mod config;
 pub mod csr;
+pub mod doctor;
 pub mod export;
 pub mod inspect;
 pub mod issue;
@@ -50,6 +51,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify certificates as OpenSSL 3 does, plus the checks stricter database clients make.
     Verify(verify::VerifyArgs),
+    /// Check a server's TLS files as the server and its clients will (read-only).
+    Doctor(doctor::DoctorArgs),
 }
 
 impl Command {
@@ -69,6 +72,7 @@ impl Command {
             Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
             Command::Export(a) => (a.try_into()?, plain),
             Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
+            Command::Doctor(a) => (Request::Doctor(a.into_request()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

@@ -225,9 +225,9 @@ pub fn verify(input: Input, options: &Options) -> Verification {
         run_openssl_checks(chain, &input.crls, options, &mut openssl);
     }
     // `openssl verify` stops at the first error its callback does not excuse.
-    if let Some(stop) = openssl.iter().position(|c| {
-        c.status == Status::Error && c.reason.is_some_and(|r| !r.openssl_continues())
-    })
+    if let Some(stop) = openssl
+        .iter()
+        .position(|c| c.status == Status::Error && c.reason.is_some_and(|r| !r.openssl_continues()))
     {
         openssl.truncate(stop + 1);
     }

@@ -80,6 +80,36 @@ impl Crl {
         })
     }
 
+    /// thisUpdate, unix seconds.
+    pub fn this_update(&self) -> i64 {
+        self.this_update
+    }
+
+    /// nextUpdate, unix seconds, if any.
+    pub fn next_update(&self) -> Option<i64> {
+        self.next_update
+    }
+
+    /// Whether `issuer` issued this CRL: its subject is the CRL's issuer and its key verifies
+    /// the CRL's signature.
+    pub fn signed_by(&self, issuer: &Cert) -> bool {
+        let key = KeyRef {
+            key_oid: &issuer.key_oid,
+            curve_oid: issuer.curve_oid.as_deref(),
+            public_key: &issuer.public_key,
+            rsa_bits: issuer.rsa_bits,
+        };
+        issuer.subject == self.issuer
+            && signature::verify(
+                &self.sig_oid,
+                self.sig_params.as_deref(),
+                &key,
+                &self.tbs,
+                &self.signature,
+            )
+            .is_ok()
+    }
+
     fn time_ok(&self, at: i64) -> bool {
         self.this_update <= at && self.next_update.is_none_or(|n| n > at)
     }
