@@ -3,6 +3,7 @@
 
 mod util;
 
+mod doctor;
 mod dropin;
 mod export;
 mod golden;
