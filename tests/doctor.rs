@@ -40,8 +40,11 @@ fn errors(json: &serde_json::Value) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// An expected error: (role, check, reason id or "").
+type Want<'a> = (&'a str, &'a str, &'a str);
+
 /// Asserts that doctor exits 1 with exactly one kind of error, matched by `want`.
-fn assert_error(t: &TestDir, dir: &str, extra: &[&str], want: (&str, &str, &str)) {
+fn assert_error(t: &TestDir, dir: &str, extra: &[&str], want: Want<'_>) {
     let (code, json) = doctor(t, dir, extra);
     let errs = errors(&json);
     assert_eq!(code, 1, "{dir}: {json:#}");
@@ -130,7 +133,7 @@ fn doctor_agrees_with_a_real_mariadb() {
         ],
     );
     issue_server(&t, "nosan.pem", &["--san", "db.example.com"]);
-    let client_side: [(&str, &str, &str, (&str, &str, &str)); 3] = [
+    let client_side: [(&str, &str, &str, Want); 3] = [
         (
             "expired",
             "server-cert.pem",
@@ -200,7 +203,7 @@ fn doctor_agrees_with_a_real_mariadb() {
         "--passout",
         "pass:secret",
     ]));
-    let server_side: [(&str, &str, (&str, &str, &str)); 2] = [
+    let server_side: [(&str, &str, Want); 2] = [
         (
             "mismatch",
             "dd/client-key.pem",

@@ -149,7 +149,7 @@ pub fn from_option_files(
     } else {
         format!("option files {}", read.join(", "))
     };
-    Ok(from_options(&opts, source, |p| crate::io::exists(p)))
+    Ok(from_options(&opts, source, crate::io::exists))
 }
 
 /// Whether an option-file boolean is on (`ON`, `1`, `TRUE`, or given without a value).
