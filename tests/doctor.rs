@@ -241,3 +241,48 @@ fn doctor_agrees_with_a_real_mariadb() {
     assert!(!cat.status.success(), "nobody read {}", key.display());
     assert!(Path::new(&key).exists());
 }
+
+#[test]
+fn inspect_summarises_the_chains_of_its_input() {
+    let t = TestDir::new();
+    ok(t.issue(
+        "ca",
+        "/CN=Root",
+        None,
+        &["--out-cert", "r.pem", "--out-key", "r.key"],
+    ));
+    let root = crate::util::Issuer::new("r.pem", "r.key");
+    let int_out = ["--out-cert", "i.pem", "--out-key", "i.key"];
+    ok(t.issue("intermediate", "/CN=Int", Some(&root), &int_out));
+    let int = crate::util::Issuer::new("i.pem", "i.key");
+    let srv_out = ["--san", "db", "--out-cert", "s.pem", "--out-key", "s.key"];
+    ok(t.issue("server", "/CN=db", Some(&int), &srv_out));
+    let cat = |files: &[&str]| -> String { files.iter().map(|f| t.read(f)).collect() };
+    t.write("full.pem", cat(&["s.pem", "i.pem", "r.pem"]));
+    t.write("part.pem", cat(&["s.pem", "i.pem"]));
+    let full = t.dbtls_ok(&["inspect", "full.pem"]);
+    assert!(
+        full.contains(
+            "full.pem: chain: complete (/CN=db → /CN=Int → /CN=Root, self-signed), verifies\n"
+        ),
+        "{full}"
+    );
+    // openssl agrees: the chain in the file verifies with its own root as the anchor.
+    let v = run(t
+        .openssl()
+        .args(["verify", "-CAfile", "r.pem", "-untrusted", "i.pem", "s.pem"]));
+    assert!(v.status.success(), "{}", stderr(&v));
+    let part = t.dbtls_ok(&["inspect", "part.pem"]);
+    assert!(
+        part.contains(
+            "part.pem: chain: incomplete (/CN=db → /CN=Int): issuer '/CN=Root' not in the input\n"
+        ),
+        "{part}"
+    );
+    // A lone certificate has no chain line; JSON is unchanged.
+    assert!(!t.dbtls_ok(&["inspect", "s.pem"]).contains("chain:"));
+    assert!(
+        !t.dbtls_ok(&["inspect", "full.pem", "--format", "json"])
+            .contains("chain:")
+    );
+}
