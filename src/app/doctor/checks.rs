@@ -1,9 +1,10 @@
 //! The checks of `dbtls doctor`, file by file and then pair by pair. Chains are judged by the
 //! verification engine in relaxed mode (no X509_STRICT), as MySQL and MariaDB judge them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::discover::{Kind, ServerConfig, ServerFile};
+use super::related::{ca_key_nearby, check_crls, read_dir_certs, read_dir_crls, rsa_pair};
 use super::{DoctorOutcome, DoctorRequest, EngineRun, FileEntry, Finding, Status};
 use crate::app::verify::{WARN_DAYS, read_crls, read_file_certs};
 use crate::io::access::{self, Account};
@@ -11,10 +12,8 @@ use crate::pki::key::KeyInfo;
 use crate::pki::keyfile;
 use crate::pki::verify::{self, Cert, Crl, Input, Options, Purpose, Status as VStatus};
 
-const DAY: i64 = 86_400;
-
 /// What a readable file held.
-enum Loaded {
+pub(super) enum Loaded {
     Certs(Vec<Cert>),
     /// A private key's SubjectPublicKeyInfo.
     Key(Vec<u8>),
@@ -23,14 +22,14 @@ enum Loaded {
     Crls(Vec<Crl>),
 }
 
-struct Doctor<'a> {
-    req: &'a DoctorRequest,
-    out: DoctorOutcome,
+pub(super) struct Doctor<'a> {
+    pub(super) req: &'a DoctorRequest,
+    pub(super) out: DoctorOutcome,
     account: Option<Account>,
 }
 
 impl Doctor<'_> {
-    fn push(
+    pub(super) fn push(
         &mut self,
         status: Status,
         check: &'static str,
@@ -510,134 +509,4 @@ fn engine(
         purpose,
         verification: v,
     });
-}
-
-/// The RSA pair of the password-exchange plugins: RSA, and the two halves of one key.
-fn rsa_pair(
-    d: &mut Doctor<'_>,
-    private: Option<&(ServerFile, Loaded)>,
-    public: Option<&(ServerFile, Loaded)>,
-) {
-    let rsa = |d: &mut Doctor<'_>, f: &ServerFile, spki: &[u8]| {
-        if !KeyInfo::spki_is_rsa(spki).unwrap_or(false) {
-            d.push(
-                Status::Error,
-                "rsa-pair",
-                &f.role,
-                Some(&f.path),
-                "not an RSA key: caching_sha2_password and sha256_password need RSA".into(),
-                Some("dbtls setup writes an RSA-2048 private_key.pem/public_key.pem pair".into()),
-            );
-        }
-    };
-    if let Some((f, Loaded::Key(k))) = private {
-        rsa(d, f, k);
-    }
-    if let Some((f, Loaded::PublicKey(k))) = public {
-        rsa(d, f, k);
-    }
-    if let (Some((f, Loaded::Key(a))), Some((_, Loaded::PublicKey(b)))) = (private, public) {
-        if a == b {
-            d.push(
-                Status::Ok,
-                "rsa-pair",
-                &f.role,
-                Some(&f.path),
-                "the RSA private and public keys are one pair".into(),
-                None,
-            );
-        } else {
-            d.push(Status::Error, "rsa-pair", &f.role, Some(&f.path), "the RSA public key is not the private key's: password exchange over plain connections fails".into(), Some("dbtls key public PRIVATE_KEY --out PUBLIC_KEY --force".into()));
-        }
-    }
-}
-
-/// A CRL is signed by a CA of ssl_ca and current.
-fn check_crls(d: &mut Doctor<'_>, f: &ServerFile, list: &[Crl], anchors: &[Cert]) {
-    let at = d.req.at;
-    for c in list {
-        if !anchors.iter().any(|a| c.signed_by(a)) {
-            d.push(
-                Status::Warning,
-                "crl",
-                &f.role,
-                Some(&f.path),
-                "not signed by a CA of ssl_ca: the server never applies it".into(),
-                Some("publish the CRL from the CA in ssl_ca".into()),
-            );
-        }
-        let fix = Some(
-            "publish a fresh CRL from the issuing CA and FLUSH SSL / ALTER INSTANCE RELOAD TLS"
-                .to_string(),
-        );
-        if c.this_update() > at {
-            d.push(Status::Error, "crl", &f.role, Some(&f.path), "not yet valid (thisUpdate in the future): every client certificate of its CA is refused".into(), fix);
-        } else if let Some(n) = c.next_update().filter(|n| *n <= at) {
-            d.push(Status::Error, "crl", &f.role, Some(&f.path), format!("expired {} days ago (nextUpdate passed): every client certificate of its CA is refused", (at - n) / DAY), fix);
-        } else if let Some(n) = c.next_update().filter(|n| *n - at <= WARN_DAYS * DAY) {
-            d.push(
-                Status::Warning,
-                "crl",
-                &f.role,
-                Some(&f.path),
-                format!("nextUpdate in {} days", (n - at) / DAY),
-                fix,
-            );
-        } else {
-            d.push(
-                Status::Ok,
-                "crl",
-                &f.role,
-                Some(&f.path),
-                "current".into(),
-                None,
-            );
-        }
-    }
-}
-
-/// `ca-key.pem` next to the files the server loads: the CA key should be kept offline.
-fn ca_key_nearby(d: &mut Doctor<'_>, cfg: &ServerConfig) {
-    let mut dirs: Vec<PathBuf> = cfg
-        .files
-        .iter()
-        .filter_map(|f| f.path.parent().map(Path::to_path_buf))
-        .collect();
-    dirs.extend(cfg.datadir.clone());
-    dirs.sort();
-    dirs.dedup();
-    for dir in dirs {
-        let p = dir.join("ca-key.pem");
-        if crate::io::exists(&p) {
-            d.push(Status::Warning, "ca-key", "ca-key.pem", Some(&p), "the CA's private key lies next to the server's files: whoever reads it can issue certificates every client trusts".into(), Some(format!("move {} offline; dbtls issue --ca-key takes it from there", p.display())));
-        }
-    }
-}
-
-fn read_dir_certs(d: &mut Doctor<'_>, dir: &Path) -> Vec<Cert> {
-    let Ok(files) = crate::io::list_dir(dir) else {
-        d.push(
-            Status::Error,
-            "present",
-            "ssl_capath",
-            Some(dir),
-            "cannot list the directory".into(),
-            None,
-        );
-        return Vec::new();
-    };
-    files
-        .iter()
-        .filter_map(|f| read_file_certs(f).ok())
-        .flatten()
-        .collect()
-}
-
-fn read_dir_crls(dir: &Path) -> Vec<Crl> {
-    let files = crate::io::list_dir(dir).unwrap_or_default();
-    files
-        .iter()
-        .filter_map(|f| read_crls(f).ok())
-        .flatten()
-        .collect()
 }
