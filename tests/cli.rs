@@ -4,6 +4,7 @@
 mod util;
 
 mod crl;
+mod doctor;
 mod dropin;
 mod export;
 mod golden;

@@ -129,12 +129,17 @@ struct Case<'a> {
     host: Option<&'a str>,
     crl: Option<&'a str>,
     at: Option<i64>,
+    /// Without `-x509_strict` (dbtls `--no-strict`): as MySQL and MariaDB verify.
+    relaxed: bool,
 }
 
 /// `openssl verify`'s verdict: None for OK, else the first (error number, depth).
 fn openssl_verdict(dir: &Path, c: &Case<'_>) -> Option<(u32, u32)> {
     let mut cmd = openssl();
-    cmd.current_dir(dir).args(["verify", "-x509_strict"]);
+    cmd.current_dir(dir).arg("verify");
+    if !c.relaxed {
+        cmd.arg("-x509_strict");
+    }
     if let Some(p) = c.purpose {
         cmd.args([
             "-purpose",
@@ -198,6 +203,9 @@ fn openssl_verdict(dir: &Path, c: &Case<'_>) -> Option<(u32, u32)> {
 fn dbtls_cmd(dir: &TestDir, c: &Case<'_>) -> Command {
     let mut cmd = dir.dbtls();
     cmd.args(["verify", c.cert, "--format", "json"]);
+    if c.relaxed {
+        cmd.arg("--no-strict");
+    }
     for f in c.ca {
         cmd.args(["--ca", f]);
     }
@@ -573,8 +581,38 @@ fn verdicts_and_reasons_equal_openssl() {
                 "{name}: dbtls {ours:?} != openssl {theirs:?}\n{json}"
             ));
         }
+        // The same chain as the servers judge it: openssl verify without -x509_strict.
+        let relaxed = Case {
+            relaxed: true,
+            ..case.clone()
+        };
+        let theirs = openssl_verdict(dir.path(), &relaxed);
+        let (ours, json) = dbtls_verdict(&dir, &relaxed);
+        if ours != theirs {
+            failures.push(format!(
+                "{name} (no strict): dbtls {ours:?} != openssl {theirs:?}\n{json}"
+            ));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The servers accept a CA with non-critical basicConstraints and no keyUsage (as
+    // mysql_ssl_rsa_setup made): relaxed mode accepts it, and warns with strict mode's error.
+    let (verdict, json) = dbtls_verdict(
+        &dir,
+        &Case {
+            cert: "mysqlsrv.pem",
+            ca: &["mysqlca.pem"],
+            relaxed: true,
+            ..Case::default()
+        },
+    );
+    assert_eq!(verdict, None, "{json}");
+    let warned = json["certificates"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["status"] == "warning" && c["openssl_error"] == 89);
+    assert!(warned, "{json}");
 }
 
 #[test]

@@ -16,6 +16,7 @@ use crate::io::password::{self, PassSpec, Password, Purpose};
 use crate::pki::describe::{CertInfo, CrlInfo, CsrInfo, KeyItem};
 use crate::pki::key::KeyInfo;
 use crate::pki::oneline::{Dialect, SqlMode};
+use crate::pki::verify::{self, Cert, Input, Options, Verification, cert};
 
 /// What to inspect, how to render names, and what to print.
 #[derive(Debug, Clone)]
@@ -90,6 +91,9 @@ pub struct FileReport {
     pub items: Vec<Item>,
     /// Non-fatal remarks about the file (e.g. a JKS read without its password).
     pub warnings: Vec<String>,
+    /// The chains found among its certificates (leaf → its issuers in the same input), each
+    /// verified as the servers verify (no X509_STRICT); empty for a lone certificate.
+    pub chains: Vec<Verification>,
 }
 
 /// One certificate, CSR or key of an input.
@@ -176,7 +180,9 @@ pub fn inspect_bytes(
         source: source.to_string(),
         items: Vec::new(),
         warnings: detection.warnings,
+        chains: Vec::new(),
     };
+    let mut ders: Vec<Vec<u8>> = Vec::new();
     for (
         i,
         Detected {
@@ -193,9 +199,12 @@ pub fn inspect_bytes(
                 .unwrap_or_default()
         };
         let kind = match content {
-            Content::Certificate(der) => ItemKind::Certificate(Box::new(
-                CertInfo::from_der(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at()))?,
-            )),
+            Content::Certificate(der) => {
+                let info = CertInfo::from_der(&der, dialect)
+                    .map_err(|e| anyhow!("{source}: {}{e}", at()))?;
+                ders.push(der);
+                ItemKind::Certificate(Box::new(info))
+            }
             Content::Csr(der) => ItemKind::Csr(Box::new(
                 CsrInfo::from_der(&der, dialect).map_err(|e| anyhow!("{source}: {}{e}", at()))?,
             )),
@@ -228,7 +237,49 @@ pub fn inspect_bytes(
             "{source}: holds no certificate, request, CRL or key"
         ));
     }
+    report.chains = chains(&ders);
     Ok(report)
+}
+
+/// Each chain among `ders`: from every certificate that issued none of the others, through
+/// its issuers in the same input, to a self-signed one (the anchor) when there is one.
+fn chains(ders: &[Vec<u8>]) -> Vec<Verification> {
+    let certs: Vec<Cert> = ders.iter().filter_map(|d| Cert::parse(d).ok()).collect();
+    if certs.len() < 2 {
+        return Vec::new();
+    }
+    let issued_another = |c: &Cert| {
+        certs
+            .iter()
+            .any(|o| o.der != c.der && cert::likely_issued(c, o))
+    };
+    let anchors: Vec<Cert> = certs.iter().filter(|c| c.self_signed()).cloned().collect();
+    let options = Options {
+        purpose: verify::Purpose::Any,
+        hosts: Vec::new(),
+        at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        warn_days: crate::app::verify::WARN_DAYS,
+        fail_days: None,
+        strict: false,
+    };
+    certs
+        .iter()
+        .filter(|c| !issued_another(c) && !c.self_signed())
+        .map(|leaf| {
+            let input = Input {
+                leaf: leaf.clone(),
+                untrusted: certs
+                    .iter()
+                    .filter(|c| c.der != leaf.der)
+                    .cloned()
+                    .collect(),
+                anchors: anchors.clone(),
+                crls: Vec::new(),
+                key_spki: None,
+            };
+            verify::verify(input, &options)
+        })
+        .collect()
 }
 
 /// Links each private key to the certificate with the same public key: one of its own input

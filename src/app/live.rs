@@ -224,6 +224,7 @@ fn verify_chain(
         at: req.at,
         warn_days: verify_cmd::WARN_DAYS,
         fail_days: req.fail_days,
+        strict: req.strict,
     };
     Ok(verify::verify(
         Input {
@@ -262,6 +263,8 @@ fn check(
             source,
             items,
             warnings: Vec::new(),
+            // The chain as served is judged by `completeness` and the verification below.
+            chains: Vec::new(),
         },
         completeness,
         verification,

@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod config;
 pub mod crl;
 pub mod csr;
+pub mod doctor;
 pub mod export;
 pub mod inputs;
 pub mod inspect;
@@ -48,6 +49,8 @@ pub enum Request {
     Rotate(rotate::RotateRequest),
     /// `dbtls inspect|verify mysql://... tls://...`.
     Live(live::LiveRequest),
+    /// `dbtls doctor`.
+    Doctor(doctor::DoctorRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -75,6 +78,8 @@ pub enum Outcome {
     Rotate(rotate::RotateOutcome),
     /// `inspect`/`verify` of servers.
     Live(live::LiveOutcome),
+    /// `dbtls doctor`: the checklist of a server's TLS files.
+    Doctor(doctor::DoctorOutcome),
 }
 
 /// Runs a command.
@@ -93,5 +98,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Crl(r) => Outcome::Crl(crl::run(r)?),
         Request::Rotate(r) => Outcome::Rotate(rotate::run(r)?),
         Request::Live(r) => Outcome::Live(live::run(r)?),
+        Request::Doctor(r) => Outcome::Doctor(doctor::run(r)?),
     })
 }

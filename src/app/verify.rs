@@ -56,6 +56,8 @@ pub struct VerifyRequest {
     pub at: i64,
     /// Expiry within this many days is an error.
     pub fail_days: Option<i64>,
+    /// OpenSSL's X509_STRICT (the default); off, judge as MySQL and MariaDB do.
+    pub strict: bool,
     /// Whether warnings fail the run.
     pub fail_on: FailOn,
     /// How the report is printed.
@@ -115,6 +117,7 @@ pub fn run(req: &VerifyRequest) -> Result<VerifyOutcome> {
         at: req.at,
         warn_days: WARN_DAYS,
         fail_days: req.fail_days,
+        strict: req.strict,
     };
     let mut items = Vec::new();
     for path in &req.certs {
@@ -147,7 +150,7 @@ pub fn run(req: &VerifyRequest) -> Result<VerifyOutcome> {
 
 /// THE call to the shared certificate reader (PEM, DER, .p7b); kept in one place because it
 /// moves to `crate::app::inputs`.
-fn read_file_certs(path: &Path) -> Result<Vec<Cert>> {
+pub fn read_file_certs(path: &Path) -> Result<Vec<Cert>> {
     let ders = crate::app::inputs::read_certs(path)?;
     ders.iter()
         .map(|d| Cert::parse(d).with_context(|| format!("{}", path.display())))

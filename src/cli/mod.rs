@@ -8,6 +8,7 @@ pub mod common;
 pub mod config;
 pub mod crl;
 pub mod csr;
+pub mod doctor;
 pub mod export;
 pub mod inspect;
 pub mod issue;
@@ -60,6 +61,8 @@ pub enum Command {
     Crl(crl::CrlArgs),
     /// Rotate a setup datadir's CA in three phases without downtime (start, switch, finish).
     Rotate(rotate::RotateArgs),
+    /// Check a server's TLS files as the server and its clients will (read-only).
+    Doctor(doctor::DoctorArgs),
 }
 
 impl Command {
@@ -82,6 +85,7 @@ impl Command {
             Command::Renew(a) => (Request::Renew(a.try_into()?), plain),
             Command::Crl(a) => (Request::Crl(a.try_into()?), plain),
             Command::Rotate(a) => (Request::Rotate(a.into_request()?), plain),
+            Command::Doctor(a) => (Request::Doctor(a.into_request()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

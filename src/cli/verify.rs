@@ -46,6 +46,10 @@ pub struct VerifyArgs {
     /// Expiry within DAYS is an error (default: within 30 days is a warning).
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(0..=36500))]
     pub expires_within: Option<u32>,
+    /// Judge as MySQL and MariaDB do, without OpenSSL's X509_STRICT: what only strict mode
+    /// refuses becomes a warning.
+    #[arg(long)]
+    pub no_strict: bool,
     /// Fail on warnings too.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
@@ -109,6 +113,7 @@ impl VerifyArgs {
                 .unwrap_or_else(OffsetDateTime::now_utc)
                 .unix_timestamp(),
             fail_days: self.expires_within.map(i64::from),
+            strict: !self.no_strict,
             fail_on: self.fail_on,
             format: self.format,
         };

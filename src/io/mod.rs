@@ -17,6 +17,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub mod access;
 pub mod password;
 mod path;
 mod read;

@@ -1,10 +1,11 @@
 //! Certificate verification with OpenSSL 3's verdict, plus the warnings OpenSSL does not give.
 //!
 //! [`verify`] accepts or refuses exactly the certificate sets that
-//! `openssl verify -x509_strict -purpose ... [-verify_hostname H | -verify_ip A]
+//! `openssl verify [-x509_strict] -purpose ... [-verify_hostname H | -verify_ip A]
 //! [-crl_check -CRLfile F] -attime T -CAfile CA -untrusted U CERT` accepts or refuses, and for a
-//! refusal names the same first error ([`Reason`], with its `X509_V_ERR_*` number): that is
-//! what MySQL and MariaDB (linked against OpenSSL) decide during a handshake. On top of that it
+//! refusal names the same first error ([`Reason`], with its `X509_V_ERR_*` number). Without
+//! [`Options::strict`] that is what MySQL and MariaDB (linked against OpenSSL, no
+//! `X509_STRICT`) decide during a handshake; the strict refusals then become warnings. On top of that it
 //! warns about what OpenSSL accepts but some database client refuses (rustls, Go, WolfSSL,
 //! security level 2), naming the client. Pure: parsed certificates in, a [`Verification`] out.
 
@@ -105,6 +106,9 @@ pub struct Options {
     pub warn_days: i64,
     /// Expiry within this many days is an error.
     pub fail_days: Option<i64>,
+    /// OpenSSL's `X509_V_FLAG_X509_STRICT` (`-x509_strict`). MySQL and MariaDB do not set it:
+    /// `false` judges as they do, reporting what strict mode would refuse as warnings.
+    pub strict: bool,
 }
 
 /// Outcome of one check.
@@ -236,7 +240,7 @@ pub fn verify(input: Input, options: &Options) -> Verification {
     // `openssl verify` stops at the first error its callback does not excuse.
     if let Some(stop) = openssl
         .iter()
-        .position(|c| c.reason.is_some_and(|r| !r.openssl_continues()))
+        .position(|c| c.status == Status::Error && c.reason.is_some_and(|r| !r.openssl_continues()))
     {
         openssl.truncate(stop + 1);
     }
@@ -264,7 +268,8 @@ fn run_openssl_checks(chain: &[Cert], crls: &[Crl], options: &Options, out: &mut
         detail: reason.text().to_string(),
         reason: Some(reason),
     };
-    let ext_errors = extensions::check(chain, options.purpose);
+    let found = extensions::check(chain, options.purpose, options.strict);
+    let ext_errors = found.errors;
     for &(reason, depth) in &ext_errors {
         let kind = match reason {
             Reason::InvalidPurpose => CheckKind::Purpose,
@@ -283,6 +288,15 @@ fn run_openssl_checks(chain: &[Cert], crls: &[Crl], options: &Options, out: &mut
                 purpose_name(options.purpose)
             ),
             reason: None,
+        });
+    }
+    for (reason, depth) in found.strict_only {
+        out.push(Check {
+            check: CheckKind::Extensions,
+            status: Status::Warning,
+            depth: Some(depth),
+            detail: advice::strict_warning(reason),
+            reason: Some(reason),
         });
     }
     for h in &options.hosts {

@@ -4,6 +4,7 @@
 //! ([`verify`]), a server's ([`live`]), each turning a
 //! command's outcome into exactly the text it prints.
 
+pub mod doctor;
 pub mod dropin;
 pub mod inspect;
 pub mod live;

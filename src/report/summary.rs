@@ -59,6 +59,12 @@ pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        Outcome::Doctor(o) => {
+            super::doctor::print(o)?;
+            if o.failed() {
+                return Ok(ExitCode::from(1));
+            }
+        }
         Outcome::Inspect(o) => {
             let failed = super::inspect::print(o)?;
             if failed || o.any_failed() {

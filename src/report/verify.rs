@@ -162,7 +162,8 @@ fn json_report(outcome: &VerifyOutcome) -> JsonReport<'_> {
     }
 }
 
-fn kind_name(k: CheckKind) -> &'static str {
+/// The text name of a check kind.
+pub fn kind_name(k: CheckKind) -> &'static str {
     match k {
         CheckKind::Chain => "chain",
         CheckKind::Extensions => "extensions",
@@ -187,7 +188,8 @@ fn subject(c: &Cert) -> String {
         .unwrap_or_else(|_| "(unreadable subject)".into())
 }
 
-fn certificate(v: &Verification, c: &Check) -> Option<String> {
+/// The subject of the certificate a check concerns.
+pub fn certificate(v: &Verification, c: &Check) -> Option<String> {
     c.depth.and_then(|d| v.chain.get(d)).map(subject)
 }
 
@@ -255,10 +257,14 @@ fn ip_text(b: &[u8]) -> Option<String> {
 
 /// A one-line fix for an error.
 fn fix(item: &Item, c: &Check, purpose: Purpose) -> Option<String> {
+    check_fix(&item.verification, c, purpose)
+}
+
+/// The one-line fix of an error check of `v` (also used by `doctor`).
+pub fn check_fix(v: &Verification, c: &Check, purpose: Purpose) -> Option<String> {
     if c.status != Status::Error {
         return None;
     }
-    let v = &item.verification;
     let depth = c.depth.unwrap_or(0);
     let again = || reissue(v, depth, purpose, None);
     Some(match c.reason? {

@@ -41,6 +41,25 @@ impl MariaDb {
 
     /// Like [`MariaDb::start`], with extra server options.
     pub fn start_with(ca: &Path, cert: &Path, key: &Path, extra: &[&str]) -> MariaDb {
+        Self::try_start_with(ca, cert, key, extra)
+            .unwrap_or_else(|e| panic!("mariadbd did not start: {e}"))
+    }
+
+    /// Starts a server that must refuse to start (TLS files it cannot load: MariaDB 10.11
+    /// aborts with "Failed to setup SSL"); returns its error log. Panics if it starts.
+    pub fn start_fails(ca: &Path, cert: &Path, key: &Path) -> String {
+        match Self::try_start_with(ca, cert, key, &[]) {
+            Ok(server) => panic!("mariadbd started:\n{}", server.error_log()),
+            Err(log) => log,
+        }
+    }
+
+    fn try_start_with(
+        ca: &Path,
+        cert: &Path,
+        key: &Path,
+        extra: &[&str],
+    ) -> Result<MariaDb, String> {
         let mut dir = tempfile::Builder::new()
             .prefix("dbtls-mariadb-")
             .tempdir()
@@ -118,7 +137,7 @@ impl MariaDb {
             let child = cmd.spawn().expect("cannot start mariadbd");
             let mut server = MariaDb { port, dir, child };
             match server.wait_ready() {
-                Ok(()) => return server,
+                Ok(()) => return Ok(server),
                 Err(e) => {
                     last_err = e;
                     server.stop();
@@ -126,7 +145,7 @@ impl MariaDb {
                 }
             }
         }
-        panic!("mariadbd did not start: {last_err}");
+        Err(last_err)
     }
 
     fn wait_ready(&mut self) -> Result<(), String> {

@@ -132,6 +132,22 @@ pub(super) fn warnings(chain: &[Cert], options: &Options, out: &mut Vec<Check>) 
     }
 }
 
+/// The warning for what only `X509_V_FLAG_X509_STRICT` refuses, naming who sets it.
+pub(super) fn strict_warning(reason: Reason) -> String {
+    let code = reason.openssl_code().unwrap_or(0);
+    let who = if reason == Reason::InvalidCa {
+        "rustls, WolfSSL builds of MariaDB, OpenSSL >= 3.2 and clients that set X509_STRICT \
+         (Python >= 3.13's ssl.create_default_context: PyMySQL, mysql-connector-python)"
+    } else {
+        "clients that set X509_STRICT: Python >= 3.13's ssl.create_default_context (PyMySQL, \
+         mysql-connector-python), openssl verify -x509_strict"
+    };
+    format!(
+        "{} (OpenSSL error {code} in strict mode; MySQL and MariaDB accept it): refused by {who}",
+        reason.text()
+    )
+}
+
 /// Whether two SubjectPublicKeyInfo encodings carry the same key.
 fn same_key(a: &[u8], b: &[u8]) -> bool {
     match (

@@ -80,16 +80,29 @@ impl Crl {
         })
     }
 
-    /// Whether the CRL's signature verifies with `issuer`'s public key.
+    /// thisUpdate, unix seconds.
+    pub fn this_update(&self) -> i64 {
+        self.this_update
+    }
+
+    /// nextUpdate, unix seconds, if any.
+    pub fn next_update(&self) -> Option<i64> {
+        self.next_update
+    }
+
+    /// Whether `issuer` issued this CRL: its subject is the CRL's issuer and its key verifies
+    /// the CRL's signature.
     pub fn signed_by(&self, issuer: &Cert) -> bool {
-        signature::verify(
-            &self.sig_oid,
-            self.sig_params.as_deref(),
-            &KeyRef::of(issuer),
-            &self.tbs,
-            &self.signature,
-        )
-        .is_ok()
+        let key = KeyRef::of(issuer);
+        issuer.subject == self.issuer
+            && signature::verify(
+                &self.sig_oid,
+                self.sig_params.as_deref(),
+                &key,
+                &self.tbs,
+                &self.signature,
+            )
+            .is_ok()
     }
 
     fn time_ok(&self, at: i64) -> bool {

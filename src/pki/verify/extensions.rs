@@ -1,54 +1,82 @@
-//! OpenSSL 3's `check_extensions` with `X509_V_FLAG_X509_STRICT` (what `openssl verify
-//! -x509_strict` and the database servers' verification share): critical extensions, CA
-//! status, the RFC 5280 strict-mode rules, purpose, path length.
+//! OpenSSL 3's `check_extensions`, with or without `X509_V_FLAG_X509_STRICT`: critical
+//! extensions, CA status, the RFC 5280 strict-mode rules, purpose, path length.
+//!
+//! MySQL and MariaDB never set `X509_STRICT` (their `SSL_CTX`s keep OpenSSL's default flags),
+//! so a server judges its clients, and `mysql`/`mariadb` judge the server, without it. Some
+//! clients do set it (Python 3.13's `ssl.create_default_context`, `openssl verify -x509_strict`),
+//! so in relaxed mode the strict-only findings are still returned, to be reported as warnings.
 
 use super::cert::{Cert, ku, ns};
 use super::{Purpose, Reason};
 
-/// The errors of `check_extensions`, in the order OpenSSL reports them (depth 0 upwards).
-pub fn check(chain: &[Cert], purpose: Purpose) -> Vec<(Reason, usize)> {
+/// What `check_extensions` found: the errors OpenSSL reports in the mode asked for, in its
+/// order (depth 0 upwards), and, in relaxed mode, what `X509_STRICT` would have added.
+#[derive(Debug, Default)]
+pub struct Findings {
+    /// Refusals in the mode verified.
+    pub errors: Vec<(Reason, usize)>,
+    /// Refusals only `X509_STRICT` makes (empty in strict mode: they are errors there).
+    pub strict_only: Vec<(Reason, usize)>,
+}
+
+/// `check_extensions` over `chain`; `strict` is `X509_V_FLAG_X509_STRICT`.
+pub fn check(chain: &[Cert], purpose: Purpose, strict: bool) -> Findings {
     let num = chain.len();
-    let mut errors = Vec::new();
+    let mut found = Findings::default();
     let mut plen: u32 = 0;
     for (i, x) in chain.iter().enumerate() {
-        let mut fail = |r: Reason| errors.push((r, i));
+        // (reason, strict only), in OpenSSL's order.
+        let mut here: Vec<(Reason, bool)> = Vec::new();
         if x.unhandled_critical {
-            fail(Reason::UnhandledCriticalExtension);
+            here.push((Reason::UnhandledCriticalExtension, false));
         }
         if x.proxy {
-            fail(Reason::ProxyCertificatesNotAllowed);
+            here.push((Reason::ProxyCertificatesNotAllowed, false));
         }
         let ca = x.check_ca();
-        // The leaf may be anything but an odd CA; every issuer must be a proper CA (strict).
-        if (i == 0 && ca != 0 && ca != 1) || (i > 0 && ca != 1) {
-            fail(Reason::InvalidCa);
+        // Without X509_STRICT the leaf may be anything and the top of the chain any kind of CA
+        // (a v1 root, keyUsage only, nsCertType); an intermediate must have basicConstraints
+        // CA:TRUE either way ("X509_V_FLAG_X509_STRICT is implicit for intermediate CAs").
+        let lax_invalid = i > 0 && (ca == 0 || (i + 1 < num && ca != 1));
+        let strict_invalid = (i == 0 && ca != 0 && ca != 1) || (i > 0 && ca != 1);
+        if lax_invalid {
+            here.push((Reason::InvalidCa, false));
+        } else if strict_invalid {
+            here.push((Reason::InvalidCa, true));
         }
         if num > 1 && x.explicit_curve {
-            fail(Reason::EcKeyExplicitParams);
+            here.push((Reason::EcKeyExplicitParams, true));
         }
         if num > 1 {
-            for r in strict(x, i, num) {
-                fail(r);
+            for r in strict_rules(x, i, num) {
+                here.push((r, true));
             }
         }
         if !purpose_ok(x, purpose, i > 0) {
-            fail(Reason::InvalidPurpose);
+            here.push((Reason::InvalidPurpose, false));
         }
         if i > 1
             && let Some(max) = x.path_len()
             && plen > max
         {
-            fail(Reason::PathLengthExceeded);
+            here.push((Reason::PathLengthExceeded, false));
         }
         if i > 0 && !x.self_issued() {
             plen += 1;
         }
+        for (r, strict_only) in here {
+            if strict_only && !strict {
+                found.strict_only.push((r, i));
+            } else {
+                found.errors.push((r, i));
+            }
+        }
     }
-    errors
+    found
 }
 
 /// The RFC 5280 rules `-x509_strict` adds (OpenSSL 3.0 `check_extensions`).
-fn strict(x: &Cert, i: usize, num: usize) -> Vec<Reason> {
+fn strict_rules(x: &Cert, i: usize, num: usize) -> Vec<Reason> {
     let mut out = Vec::new();
     let is_ca = x.bc_ca();
     let ku = x.key_usage.unwrap_or(0);

@@ -63,6 +63,7 @@ fn options(purpose: Purpose, hosts: &[&str]) -> Options {
         at: time::OffsetDateTime::now_utc().unix_timestamp(),
         warn_days: 30,
         fail_days: None,
+        strict: true,
     }
 }
 

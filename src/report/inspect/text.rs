@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use crate::app::inspect::{FileReport, ItemKind};
 use crate::pki::describe::{CertInfo, CrlInfo, KeyItem, SanEntry};
+use crate::pki::verify::{Cert, Reason, Verification};
 
 /// The report of one input, one block per item.
 pub fn report(report: &FileReport, now: OffsetDateTime) -> String {
@@ -48,7 +49,39 @@ pub fn report(report: &FileReport, now: OffsetDateTime) -> String {
             }
         }
     }
+    for v in &report.chains {
+        let _ = writeln!(out, "{}: chain: {}", report.source, e(&chain_summary(v)));
+    }
     out
+}
+
+/// `complete (A → B → C, self-signed), verifies`, or what is missing or refused.
+fn chain_summary(v: &Verification) -> String {
+    let name = |c: &Cert| {
+        crate::pki::oneline::entries(&c.subject_der)
+            .map(|e| crate::pki::oneline::openssl3(&e))
+            .unwrap_or_else(|_| "(unreadable subject)".into())
+    };
+    let path: Vec<String> = v.chain.iter().map(name).collect();
+    let path = path.join(" \u{2192} ");
+    let top = v.chain.last();
+    match v.failure {
+        Some((Reason::UnableToGetIssuerCertLocally | Reason::UnableToGetIssuerCert, _)) => {
+            let issuer = top
+                .and_then(|c| crate::pki::oneline::entries(&c.issuer_der).ok())
+                .map(|e| crate::pki::oneline::openssl3(&e))
+                .unwrap_or_default();
+            format!("incomplete ({path}): issuer '{issuer}' not in the input")
+        }
+        None => format!("complete ({path}, self-signed), verifies"),
+        Some((r, depth)) => match r.openssl_code() {
+            Some(code) => format!(
+                "complete ({path}, self-signed), refused: {} (OpenSSL error {code} at depth {depth})",
+                r.text()
+            ),
+            None => format!("complete ({path}, self-signed), refused: {}", r.text()),
+        },
+    }
 }
 
 /// `expired 3 days ago`, `expires in 364 days`, `not valid yet, expires in ...`.
