@@ -6,6 +6,7 @@ use anyhow::{Result, bail};
 
 use crate::app::inputs::read_key;
 use crate::app::key::KeyOutcome;
+use crate::app::written::describe;
 use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
 use crate::io::Transaction;
 use crate::io::password::PassSpec;
@@ -83,9 +84,10 @@ pub fn run(req: &CsrRequest) -> Result<KeyOutcome> {
             private_label(password.is_some(), req.protection.kdf),
         ));
     }
-    tx.commit()?;
+    let committed = tx.commit_files()?;
     Ok(KeyOutcome {
         info: key.info(),
+        files: describe(&committed, &written),
         written,
     })
 }

@@ -111,6 +111,8 @@ pub struct IssueOutcome {
     pub serial: String,
     /// Files written and what each is.
     pub written: Vec<(PathBuf, String)>,
+    /// The files written, described for `--format json`.
+    pub files: Vec<crate::app::written::WrittenFile>,
     /// Warnings (clamped validity, expired on purpose, ignored CSR content).
     pub warnings: Vec<String>,
 }
@@ -325,7 +327,8 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
             "certificate chain (leaf first, without the root)".into(),
         ));
     }
-    tx.commit()?;
+    let committed = tx.commit_files()?;
+    let files = crate::app::written::describe(&committed, &written);
 
     let (_, parsed) = X509Certificate::from_der(issued.cert.der())
         .map_err(|e| anyhow::anyhow!("re-reading the certificate: {e}"))?;
@@ -345,6 +348,7 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
         not_after,
         serial,
         written,
+        files,
         warnings,
     })
 }

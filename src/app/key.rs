@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::app::inputs::read_key;
+use crate::app::written::{WrittenFile, describe};
 use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
 use crate::io::password::PassSpec;
 use crate::io::{self, Secret, Transaction};
@@ -71,6 +72,8 @@ pub struct KeyOutcome {
     pub info: KeyInfo,
     /// Files written and what each is.
     pub written: Vec<(PathBuf, String)>,
+    /// The files written, described for `--format json`.
+    pub files: Vec<WrittenFile>,
 }
 
 /// Runs a `key` subcommand.
@@ -101,9 +104,10 @@ pub fn run(req: &KeyRequest) -> Result<KeyOutcome> {
                 tx.stage_public(p, key.public_key_pem().as_bytes())?;
                 written.push((p.clone(), "public key".into()));
             }
-            tx.commit()?;
+            let committed = tx.commit_files()?;
             Ok(KeyOutcome {
                 info: key.info(),
+                files: describe(&committed, &written),
                 written,
             })
         }
@@ -186,9 +190,11 @@ fn write_one(
         Output::Secret(secret) => tx.stage_secret(out, secret)?,
         Output::Public(bytes) => tx.stage_public(out, bytes)?,
     }
-    tx.commit()?;
+    let committed = tx.commit_files()?;
+    let written = vec![(out.to_path_buf(), what)];
     Ok(KeyOutcome {
         info: key.info(),
-        written: vec![(out.to_path_buf(), what)],
+        files: describe(&committed, &written),
+        written,
     })
 }

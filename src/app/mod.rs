@@ -12,6 +12,7 @@ pub mod key;
 pub mod protection;
 pub mod setup;
 pub mod verify;
+pub mod written;
 
 use anyhow::Result;
 

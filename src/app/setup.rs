@@ -79,6 +79,8 @@ pub struct SetupOutcome {
     pub notes: Vec<String>,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// The files written, described for `--format json` (absolute paths).
+    pub files: Vec<crate::app::written::WrittenFile>,
 }
 
 const CA: Profile = Profile::Ca { path_len: None };
@@ -367,9 +369,19 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
             });
         }
     }
-    tx.commit()?;
+    let committed = tx.commit_files()?;
+    let labels: Vec<(PathBuf, String)> = outcome
+        .written
+        .iter()
+        .map(|w| (w.path.clone(), w.purpose.to_string()))
+        .collect();
+    outcome.files = crate::app::written::describe(&committed, &labels);
+    let absolute = |p: &Path| outcome.datadir.join(p.file_name().unwrap_or_default());
+    for f in &mut outcome.files {
+        f.path = absolute(&f.path);
+    }
     for w in &mut outcome.written {
-        w.path = outcome.datadir.join(w.path.file_name().unwrap_or_default());
+        w.path = absolute(&w.path);
     }
     Ok(outcome)
 }

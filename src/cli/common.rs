@@ -6,6 +6,8 @@ use crate::app::protection::Protection;
 use crate::io::password::PassSpec;
 use crate::pki::keyfile::Kdf;
 use crate::pki::san::San;
+use crate::report::Options;
+use crate::report::files::Format;
 
 /// How a written private key is protected (`key new`, `issue`, `csr new`).
 #[derive(Debug, clap::Args)]
@@ -64,4 +66,27 @@ pub fn parse_sans(sans: &[String]) -> Result<Vec<San>> {
         .iter()
         .map(|s| San::parse(s))
         .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// `--format` and `--quiet` of every command that writes files (`global`, so that they may
+/// follow the subcommand of `key`, `csr` and `export`).
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Summary: text for people, or one JSON object (the files written and the warnings).
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    pub format: Format,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q', global = true, conflicts_with = "format")]
+    pub quiet: bool,
+}
+
+impl OutputArgs {
+    /// The report options these flags ask for.
+    pub fn options(&self) -> Options {
+        Options {
+            format: self.format,
+            quiet: self.quiet,
+            ..Options::default()
+        }
+    }
 }

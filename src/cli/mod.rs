@@ -60,14 +60,29 @@ impl Command {
         let (request, options) = match self {
             Command::Inspect(a) => (Request::Inspect(a.into_request()?), plain),
             Command::Setup(a) => {
-                let options = Options { verbose: a.verbose };
+                let options = Options {
+                    verbose: a.verbose,
+                    ..a.output.options()
+                };
                 (Request::Setup(a.try_into()?), options)
             }
             Command::Config(a) => (Request::Config(a.into()), plain),
-            Command::Key(a) => (Request::Key(a.try_into()?), plain),
-            Command::Issue(a) => (Request::Issue(a.try_into()?), plain),
-            Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
-            Command::Export(a) => (a.try_into()?, plain),
+            Command::Key(a) => {
+                let options = a.output.options();
+                (Request::Key(a.try_into()?), options)
+            }
+            Command::Issue(a) => {
+                let options = a.output.options();
+                (Request::Issue(a.try_into()?), options)
+            }
+            Command::Csr(a) => {
+                let options = a.output.options();
+                (Request::Csr(a.try_into()?), options)
+            }
+            Command::Export(a) => {
+                let options = a.output.options();
+                (a.try_into()?, options)
+            }
             Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)

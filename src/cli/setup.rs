@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::app::setup::{self, SetupRequest};
-use crate::cli::common::parse_sans;
+use crate::cli::common::{OutputArgs, parse_sans};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 
@@ -42,6 +42,8 @@ pub struct SetupArgs {
     /// Print what is done.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 impl TryFrom<SetupArgs> for SetupRequest {

@@ -26,7 +26,7 @@ pub use self::path::{
     absolute, canonicalize, check_not_input, exists, is_listable_dir, is_non_dir,
 };
 pub use read::{list_dir, read, read_if_exists};
-pub use transaction::Transaction;
+pub use transaction::{Committed, Transaction};
 mod secret;
 
 pub use secret::Secret;

@@ -13,6 +13,7 @@ use crate::app::issue::IssueOutcome;
 use crate::app::key::KeyOutcome;
 use crate::app::setup::SetupOutcome;
 use crate::pki::cert::display_time;
+use crate::report::files::{Format, print_json};
 use crate::report::snippet::{self, Snippet};
 use crate::report::terminal::{eprint_line, escape, path, print, print_summary, warn};
 
@@ -21,10 +22,31 @@ use crate::report::terminal::{eprint_line, escape, path, print, print_summary, w
 pub struct Options {
     /// `setup --verbose`: also the notes (what was done, step by step).
     pub verbose: bool,
+    /// `--format`: the text summary or one JSON object (commands that write files).
+    pub format: Format,
+    /// `--quiet`: nothing but errors.
+    pub quiet: bool,
 }
 
 /// Prints an outcome: warnings on stderr, then the summary on stdout.
 pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
+    if options.quiet || options.format == Format::Json {
+        let (files, warnings, skipped): (&[_], &[String], &[String]) = match outcome {
+            Outcome::Setup(o) => (&o.files, &o.warnings, &o.skipped),
+            Outcome::Key(o) => (&o.files, &[], &[]),
+            Outcome::Issue(o) => (&o.files, &o.warnings, &[]),
+            Outcome::Export(o) => (&o.files, &o.warnings, &[]),
+            _ => return print_text(outcome, options),
+        };
+        if !options.quiet {
+            print_json(files, warnings, skipped);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_text(outcome, options)
+}
+
+fn print_text(outcome: &Outcome, options: Options) -> Result<ExitCode> {
     match outcome {
         Outcome::Setup(o) => setup(o, options),
         Outcome::Config(o) => config(o)?,
