@@ -6,8 +6,8 @@ use anyhow::{Result, bail};
 
 use crate::app::inputs::read_key;
 use crate::app::key::KeyOutcome;
-use crate::app::written::describe;
 use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
+use crate::app::written::describe;
 use crate::io::Transaction;
 use crate::io::password::PassSpec;
 use crate::pki::csr;

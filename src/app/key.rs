@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::app::inputs::read_key;
-use crate::app::written::{WrittenFile, describe};
 use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
+use crate::app::written::{WrittenFile, describe};
 use crate::io::password::PassSpec;
 use crate::io::{self, Secret, Transaction};
 use crate::pki::key::{KeyInfo, KeyType, PrivateKey};

@@ -4,12 +4,14 @@
 pub mod bundle;
 pub mod config;
 pub mod csr;
+pub mod docs;
 pub mod export;
 pub mod inputs;
 pub mod inspect;
 pub mod issue;
 pub mod key;
 pub mod protection;
+pub mod server_kind;
 pub mod setup;
 pub mod verify;
 pub mod written;
@@ -37,6 +39,8 @@ pub enum Request {
     Inspect(inspect::InspectRequest),
     /// `dbtls verify`.
     Verify(verify::VerifyRequest),
+    /// `dbtls completions`, `dbtls man`.
+    Docs(docs::DocsRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -56,6 +60,8 @@ pub enum Outcome {
     Inspect(inspect::InspectOutcome),
     /// `dbtls verify`: a verification per certificate.
     Verify(verify::VerifyOutcome),
+    /// `dbtls completions`, `dbtls man`.
+    Docs(docs::DocsOutcome),
 }
 
 /// Runs a command.
@@ -70,5 +76,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
         Request::Inspect(r) => Outcome::Inspect(inspect::run(r)?),
         Request::Verify(r) => Outcome::Verify(verify::run(r)?),
+        Request::Docs(r) => Outcome::Docs(docs::run(r)?),
     })
 }

@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use clap::Subcommand;
 
 use crate::app::csr::{CsrKey, CsrRequest};
-use crate::cli::common::{OutputArgs, ForceArgs, PassoutArgs, check_specs, parse_sans};
+use crate::cli::common::{ForceArgs, OutputArgs, PassoutArgs, check_specs, parse_sans};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 

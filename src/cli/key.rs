@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use crate::app::key::KeyRequest;
 use crate::app::protection::Protection;
-use crate::cli::common::{OutputArgs, ForceArgs, PassoutArgs, check_specs};
+use crate::cli::common::{ForceArgs, OutputArgs, PassoutArgs, check_specs};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 use crate::pki::keyfile::Kdf;

@@ -7,6 +7,7 @@
 pub mod common;
 pub mod config;
 pub mod csr;
+pub mod docs;
 pub mod export;
 pub mod inspect;
 pub mod issue;
@@ -50,6 +51,10 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify certificates as OpenSSL 3 does, plus the checks stricter database clients make.
     Verify(verify::VerifyArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(docs::CompletionsArgs),
+    /// Print the dbtls(1) manual page, or write one page per command with --out DIR.
+    Man(docs::ManArgs),
 }
 
 impl Command {
@@ -84,6 +89,11 @@ impl Command {
                 (a.try_into()?, options)
             }
             Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
+            Command::Completions(a) => (Request::Docs(a.into()), plain),
+            Command::Man(a) => {
+                let options = a.output.options();
+                (Request::Docs(a.try_into()?), options)
+            }
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

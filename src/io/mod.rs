@@ -23,7 +23,7 @@ mod read;
 mod transaction;
 
 pub use self::path::{
-    absolute, canonicalize, check_not_input, exists, is_listable_dir, is_non_dir,
+    absolute, canonicalize, check_not_input, executable, exists, is_listable_dir, is_non_dir,
 };
 pub use read::{list_dir, read, read_if_exists};
 pub use transaction::{Committed, Transaction};

@@ -137,3 +137,10 @@ pub fn is_non_dir(path: &Path) -> bool {
 pub fn exists(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }
+
+/// `dir/name` when it is an executable regular file (following symlinks), else `None`.
+pub fn executable(dir: &Path, name: &str) -> Option<PathBuf> {
+    let path = dir.join(name);
+    let meta = fs::metadata(&path).ok()?;
+    (meta.is_file() && meta.mode() & 0o111 != 0).then_some(path)
+}
