@@ -7,7 +7,7 @@ use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 use crate::app::inputs;
-use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
+use crate::app::protection::{NEW_KEY_PASSWORD, Protection};
 use crate::io::password::PassSpec;
 use crate::io::{self, Transaction};
 use crate::pki::cert::{self, CertSpec, Certificate, Issuer, Signer, Validity};
@@ -302,12 +302,9 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
         format!("{} certificate", req.profile.name()),
     ));
     if let (Some(path), Some(key)) = (out_key, &key) {
-        let pem = key_pem(key, password.as_ref(), req.protection.kdf)?;
-        tx.stage_secret(path, &pem)?;
-        written.push((
-            path.clone(),
-            private_label(password.is_some(), req.protection.kdf),
-        ));
+        let bytes = req.protection.encode(key, password.as_ref())?;
+        tx.stage_secret(path, &bytes)?;
+        written.push((path.clone(), req.protection.label(password.is_some())));
     }
     if let Some(path) = &req.chain_out {
         // Leaf plus every intermediate from the CA file; the self-signed root is left out

@@ -86,7 +86,7 @@ impl TryFrom<CsrArgs> for CsrRequest {
             sans,
             key,
             out_csr: a.out_csr,
-            protection: a.pass.protection(),
+            protection: a.pass.protection()?,
             force: a.force.force,
         })
     }

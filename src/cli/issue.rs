@@ -184,7 +184,7 @@ impl TryFrom<IssueArgs> for IssueRequest {
             out_cert: a.out_cert.unwrap_or(default_cert),
             out_key: generate.then(|| a.out_key.unwrap_or(default_key)),
             chain_out: a.chain_out,
-            protection: a.pass.protection(),
+            protection: a.pass.protection()?,
             force: a.force.force,
         })
     }
