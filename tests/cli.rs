@@ -3,11 +3,14 @@
 
 mod util;
 
+mod deb;
 mod dropin;
+mod eco;
 mod export;
 mod golden;
 mod inspect;
 mod issue;
+mod keyformats;
 mod keys;
 mod mariadb;
 mod output;

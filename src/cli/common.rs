@@ -45,8 +45,8 @@ impl PassoutArgs {
 /// `--key-format` and `--der` of every command that writes a private key.
 #[derive(Debug, clap::Args)]
 pub struct KeyFormatArgs {
-    /// Structure of the written private key.
-    #[arg(long, value_enum, default_value = "pkcs8")]
+    /// Structure of the written private key: pkcs8, pkcs1 (RSA PRIVATE KEY) or sec1 (EC PRIVATE KEY).
+    #[arg(long, value_enum, default_value = "pkcs8", hide_possible_values = true)]
     pub key_format: KeyFormat,
     /// Write the private key as DER instead of PEM.
     #[arg(long)]
@@ -125,8 +125,14 @@ pub fn parse_sans(sans: &[String]) -> Result<Vec<San>> {
 /// follow the subcommand of `key`, `csr` and `export`).
 #[derive(Debug, clap::Args)]
 pub struct OutputArgs {
-    /// Summary: text for people, or one JSON object (the files written and the warnings).
-    #[arg(long, value_enum, default_value = "text", global = true)]
+    /// Summary: text (for people) or json (the files written and the warnings).
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        global = true,
+        hide_possible_values = true
+    )]
     pub format: Format,
     /// Print nothing but errors.
     #[arg(long, short = 'q', global = true, conflicts_with = "format")]

@@ -39,7 +39,7 @@ pub enum Command {
     Setup(setup::SetupArgs),
     /// Print the server or client option-file snippet that uses the setup files.
     Config(config::ConfigArgs),
-    /// Generate, encrypt, decrypt private keys, or extract their public key.
+    /// Generate, encrypt, decrypt or convert private keys, or extract their public key.
     Key(key::KeyArgs),
     /// Issue a CA, intermediate, server or client certificate.
     Issue(issue::IssueArgs),
