@@ -42,7 +42,6 @@ if ! command -v cargo-deb >/dev/null 2>&1; then
   echo "test.sh: cargo install cargo-deb --locked"
   cargo install cargo-deb --locked
 fi
-have dpkg-deb || need+=(dpkg)
 
 # The quality bar: unformatted code or any clippy warning fails the run (set -e). A toolchain
 # without the two components gets them from rustup.
