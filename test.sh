@@ -36,6 +36,13 @@ if ! have lint_pkix_cert; then
   hash -r
 fi
 
+# cargo-deb, for tests/deb.rs (builds the .deb from the test binary): about 2 minutes to
+# compile once, then cached in ~/.cargo/bin.
+if ! command -v cargo-deb >/dev/null 2>&1; then
+  echo "test.sh: cargo install cargo-deb --locked"
+  cargo install cargo-deb --locked
+fi
+
 # The quality bar: unformatted code or any clippy warning fails the run (set -e). A toolchain
 # without the two components gets them from rustup.
 for component in rustfmt clippy; do

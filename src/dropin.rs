@@ -319,6 +319,8 @@ fn run(args: &[String]) -> Result<()> {
         force: false,
         passout: None,
         encrypt_client_key: false,
+        // The original printed no option-file lines, so there is no server to look for.
+        server: crate::app::server_kind::ServerHint::Given(None),
     };
     // The original overwrote a ca-key.pem (and deleted client-cert.pem and client-key.pem) left
     // without ca.pem; scripts expect it to succeed there, so instead of refusing as `dbtls setup`

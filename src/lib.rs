@@ -31,7 +31,7 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 /// The program: dispatches on the name it was invoked as, then on the subcommand.
 ///
@@ -46,7 +46,18 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     if invoked_as == dropin::PROGRAM {
         return dropin::main(args);
     }
-    let cli = match cli::Cli::try_parse_from(args) {
+    // Colour (clap's help and usage errors; dbtls's own output has none) only on a terminal,
+    // and never with NO_COLOR set to anything non-empty (no-color.org).
+    let color = if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        clap::ColorChoice::Never
+    } else {
+        clap::ColorChoice::Auto
+    };
+    let parsed = cli::Cli::command()
+        .color(color)
+        .try_get_matches_from(args)
+        .and_then(|m| cli::Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

@@ -4,12 +4,15 @@
 mod util;
 
 mod crl;
+mod deb;
 mod doctor;
 mod dropin;
+mod eco;
 mod export;
 mod golden;
 mod inspect;
 mod issue;
+mod keyformats;
 mod keys;
 mod live;
 mod mariadb;

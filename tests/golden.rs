@@ -206,7 +206,13 @@ impl Scratch {
 
     /// Runs `dbtls ARGS` here: (exit code, stdout, stderr), with the scratch path as `$DIR`.
     fn dbtls(&self, args: &[&str]) -> (i32, String, String) {
-        let out = run(self.dir.dbtls().args(args));
+        // The setup summary's option-file lines depend on the server installed; the transcripts
+        // lock the MySQL ones.
+        let out = run(self
+            .dir
+            .dbtls()
+            .env("DBTLS_SERVER_KIND", "mysql")
+            .args(args));
         let code = out.status.code().expect("dbtls was killed by a signal");
         let text = |b: &[u8]| self.unpath(&String::from_utf8_lossy(b));
         (code, text(&out.stdout), text(&out.stderr))

@@ -134,7 +134,9 @@ pub fn run(req: &BundleRequest) -> Result<ExportOutcome> {
             }
         }
     }
-    outcome.written = tx.commit()?;
+    let committed = tx.commit_files()?;
+    outcome.files = crate::app::written::describe(&committed, &[]);
+    outcome.written = committed.into_iter().map(|c| c.path).collect();
     for (file, _, _) in &files {
         outcome.summary.push(file.clone());
     }

@@ -6,7 +6,8 @@ use anyhow::{Result, bail};
 
 use crate::app::inputs::read_key;
 use crate::app::key::KeyOutcome;
-use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
+use crate::app::protection::{NEW_KEY_PASSWORD, Protection};
+use crate::app::written::describe;
 use crate::io::Transaction;
 use crate::io::password::PassSpec;
 use crate::pki::csr;
@@ -76,16 +77,14 @@ pub fn run(req: &CsrRequest) -> Result<KeyOutcome> {
         "certificate signing request (PKCS#10)".to_string(),
     ));
     if let Some(out) = out_key {
-        let pem = key_pem(&key, password.as_ref(), req.protection.kdf)?;
-        tx.stage_secret(out, &pem)?;
-        written.push((
-            out.clone(),
-            private_label(password.is_some(), req.protection.kdf),
-        ));
+        let bytes = req.protection.encode(&key, password.as_ref())?;
+        tx.stage_secret(out, &bytes)?;
+        written.push((out.clone(), req.protection.label(password.is_some())));
     }
-    tx.commit()?;
+    let committed = tx.commit_files()?;
     Ok(KeyOutcome {
         info: key.info(),
+        files: describe(&committed, &written),
         written,
     })
 }

@@ -79,6 +79,8 @@ pub struct ExportRequest {
 pub struct ExportOutcome {
     /// Files written.
     pub written: Vec<PathBuf>,
+    /// The files written, described for `--format json`.
+    pub files: Vec<crate::app::written::WrittenFile>,
     /// One line per file or entry, for the user.
     pub summary: Vec<String>,
     /// Warnings (incomplete chain, ...).
@@ -278,7 +280,9 @@ pub fn run(req: &ExportRequest) -> Result<ExportOutcome> {
         Output::Secret(secret) => tx.stage_secret(&req.out, secret)?,
         Output::Public(bytes) => tx.stage_public(&req.out, bytes)?,
     }
-    outcome.written = tx.commit()?;
+    let committed = tx.commit_files()?;
+    outcome.files = crate::app::written::describe(&committed, &[]);
+    outcome.written = committed.into_iter().map(|c| c.path).collect();
     outcome
         .summary
         .insert(0, format!("{} {what}:", req.container.name()));

@@ -7,7 +7,7 @@ use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 use crate::app::inputs;
-use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
+use crate::app::protection::{NEW_KEY_PASSWORD, Protection};
 use crate::io::password::PassSpec;
 use crate::io::{self, Transaction};
 use crate::pki::cert::{self, CertSpec, Certificate, Issuer, Signer, Validity};
@@ -111,6 +111,8 @@ pub struct IssueOutcome {
     pub serial: String,
     /// Files written and what each is.
     pub written: Vec<(PathBuf, String)>,
+    /// The files written, described for `--format json`.
+    pub files: Vec<crate::app::written::WrittenFile>,
     /// Warnings (clamped validity, expired on purpose, ignored CSR content).
     pub warnings: Vec<String>,
 }
@@ -301,12 +303,9 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
         format!("{} certificate", req.profile.name()),
     ));
     if let (Some(path), Some(key)) = (out_key, &key) {
-        let pem = key_pem(key, password.as_ref(), req.protection.kdf)?;
-        tx.stage_secret(path, &pem)?;
-        written.push((
-            path.clone(),
-            private_label(password.is_some(), req.protection.kdf),
-        ));
+        let bytes = req.protection.encode(key, password.as_ref())?;
+        tx.stage_secret(path, &bytes)?;
+        written.push((path.clone(), req.protection.label(password.is_some())));
     }
     if let Some(path) = &req.chain_out {
         // Leaf plus every intermediate from the CA file; the self-signed root is left out
@@ -326,7 +325,8 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
             "certificate chain (leaf first, without the root)".into(),
         ));
     }
-    tx.commit()?;
+    let committed = tx.commit_files()?;
+    let files = crate::app::written::describe(&committed, &written);
 
     let (_, parsed) = X509Certificate::from_der(issued.cert.der())
         .map_err(|e| anyhow::anyhow!("re-reading the certificate: {e}"))?;
@@ -346,6 +346,7 @@ pub fn run(req: &IssueRequest) -> Result<IssueOutcome> {
         not_after,
         serial,
         written,
+        files,
         warnings,
     })
 }

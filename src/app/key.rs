@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use crate::app::inputs::read_key;
-use crate::app::protection::{NEW_KEY_PASSWORD, Protection, key_pem, private_label};
+use crate::app::protection::{NEW_KEY_PASSWORD, Protection};
+use crate::app::written::{WrittenFile, describe};
 use crate::io::password::PassSpec;
 use crate::io::{self, Secret, Transaction};
 use crate::pki::key::{KeyInfo, KeyType, PrivateKey};
-use crate::pki::keyfile::Kdf;
 
 /// `dbtls key ...`, typed.
 #[derive(Debug, Clone)]
@@ -27,27 +27,17 @@ pub enum KeyRequest {
         /// Replace existing files.
         force: bool,
     },
-    /// Encrypt (or re-encrypt with a new password) a key.
-    Encrypt {
+    /// Rewrite a key: encrypt it, change its password, decrypt it, or change its format
+    /// (`key encrypt`, `key decrypt`, `key convert`).
+    Convert {
         /// The key to read.
         input: PathBuf,
         /// Its password, when it is encrypted.
         passin: Option<PassSpec>,
-        /// Where the encrypted key goes.
+        /// Where the key goes.
         out: PathBuf,
-        /// The new password and KDF (`encrypt` is always true).
+        /// The format and encryption of the output.
         protection: Protection,
-        /// Replace existing files.
-        force: bool,
-    },
-    /// Write a key without encryption.
-    Decrypt {
-        /// The key to read.
-        input: PathBuf,
-        /// Its password.
-        passin: Option<PassSpec>,
-        /// Where the plain key goes.
-        out: PathBuf,
         /// Replace existing files.
         force: bool,
     },
@@ -71,6 +61,8 @@ pub struct KeyOutcome {
     pub info: KeyInfo,
     /// Files written and what each is.
     pub written: Vec<(PathBuf, String)>,
+    /// The files written, described for `--format json`.
+    pub files: Vec<WrittenFile>,
 }
 
 /// Runs a `key` subcommand.
@@ -91,60 +83,37 @@ pub fn run(req: &KeyRequest) -> Result<KeyOutcome> {
             tx.check_outputs(&outputs)?;
             let password = protection.password(NEW_KEY_PASSWORD)?;
             let key = PrivateKey::generate(*key_type)?;
-            let pem = key_pem(&key, password.as_ref(), protection.kdf)?;
-            tx.stage_secret(out, &pem)?;
-            let mut written = vec![(
-                out.clone(),
-                private_label(password.is_some(), protection.kdf),
-            )];
+            let bytes = protection.encode(&key, password.as_ref())?;
+            tx.stage_secret(out, &bytes)?;
+            let mut written = vec![(out.clone(), protection.label(password.is_some()))];
             if let Some(p) = public_out {
                 tx.stage_public(p, key.public_key_pem().as_bytes())?;
                 written.push((p.clone(), "public key".into()));
             }
-            tx.commit()?;
+            let committed = tx.commit_files()?;
             Ok(KeyOutcome {
                 info: key.info(),
+                files: describe(&committed, &written),
                 written,
             })
         }
-        KeyRequest::Encrypt {
+        KeyRequest::Convert {
             input,
             passin,
             out,
             protection,
             force,
         } => {
-            // `--out` may be the input itself: with --force that re-encrypts the key in place
-            // (the same key, only its protection changes), without it check_writable refuses.
+            // `--out` may be the input itself: with --force that rewrites the key in place
+            // (the same key, only its protection or format changes), without it
+            // check_writable refuses.
             let tx = Transaction::new(*force);
             tx.check_writable(out)?;
             let key = read_key(input, passin.as_ref())?;
             let password = protection.password(NEW_KEY_PASSWORD)?;
-            let pem = key_pem(&key, password.as_ref(), protection.kdf)?;
-            write_one(
-                tx,
-                out,
-                Output::Secret(&pem),
-                &key,
-                private_label(true, protection.kdf),
-            )
-        }
-        KeyRequest::Decrypt {
-            input,
-            passin,
-            out,
-            force,
-        } => {
-            let tx = Transaction::new(*force);
-            tx.check_writable(out)?;
-            let key = read_key(input, passin.as_ref())?;
-            write_one(
-                tx,
-                out,
-                Output::Secret(&key.to_pem().into()),
-                &key,
-                private_label(false, Kdf::Pbkdf2),
-            )
+            let bytes = protection.encode(&key, password.as_ref())?;
+            let what = protection.label(password.is_some());
+            write_one(tx, out, Output::Secret(&bytes), &key, what)
         }
         KeyRequest::Public {
             input,
@@ -186,9 +155,11 @@ fn write_one(
         Output::Secret(secret) => tx.stage_secret(out, secret)?,
         Output::Public(bytes) => tx.stage_public(out, bytes)?,
     }
-    tx.commit()?;
+    let committed = tx.commit_files()?;
+    let written = vec![(out.to_path_buf(), what)];
     Ok(KeyOutcome {
         info: key.info(),
-        written: vec![(out.to_path_buf(), what)],
+        files: describe(&committed, &written),
+        written,
     })
 }

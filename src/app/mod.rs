@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod config;
 pub mod crl;
 pub mod csr;
+pub mod docs;
 pub mod doctor;
 pub mod export;
 pub mod inputs;
@@ -15,8 +16,10 @@ pub mod live;
 pub mod protection;
 pub mod renew;
 pub mod rotate;
+pub mod server_kind;
 pub mod setup;
 pub mod verify;
+pub mod written;
 
 use anyhow::Result;
 
@@ -51,6 +54,8 @@ pub enum Request {
     Live(live::LiveRequest),
     /// `dbtls doctor`.
     Doctor(doctor::DoctorRequest),
+    /// `dbtls completions`, `dbtls man`.
+    Docs(docs::DocsRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -80,6 +85,8 @@ pub enum Outcome {
     Live(live::LiveOutcome),
     /// `dbtls doctor`: the checklist of a server's TLS files.
     Doctor(doctor::DoctorOutcome),
+    /// `dbtls completions`, `dbtls man`.
+    Docs(docs::DocsOutcome),
 }
 
 /// Runs a command.
@@ -99,5 +106,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Rotate(r) => Outcome::Rotate(rotate::run(r)?),
         Request::Live(r) => Outcome::Live(live::run(r)?),
         Request::Doctor(r) => Outcome::Doctor(doctor::run(r)?),
+        Request::Docs(r) => Outcome::Docs(docs::run(r)?),
     })
 }

@@ -6,7 +6,7 @@ use anyhow::Result;
 use crate::io::Secret;
 use crate::io::password::{self, PassSpec, Password, Purpose};
 use crate::pki::key::PrivateKey;
-use crate::pki::keyfile::{self, Kdf};
+use crate::pki::keyfile::{self, Kdf, KeyEncoding, KeyFormat};
 
 /// The prompt label of a new key password.
 pub const NEW_KEY_PASSWORD: &str = "New key password";
@@ -20,6 +20,8 @@ pub struct Protection {
     pub passout: Option<PassSpec>,
     /// The key derivation function.
     pub kdf: Kdf,
+    /// The structure and encoding of the key file.
+    pub encoding: KeyEncoding,
 }
 
 impl Protection {
@@ -34,6 +36,31 @@ impl Protection {
             return Ok(None);
         }
         password::read(self.passout.as_ref(), Purpose::New, label).map(Some)
+    }
+
+    /// The key file's bytes, encrypted with `password` when there is one.
+    pub fn encode(&self, key: &PrivateKey, password: Option<&Password>) -> Result<Secret> {
+        let bytes = keyfile::encode(key, self.encoding, password.map(|p| p.as_bytes()), self.kdf)?;
+        Ok(Secret::new(bytes.to_vec()))
+    }
+
+    /// Describes the written key file (`encrypted`: whether a password was used).
+    pub fn label(&self, encrypted: bool) -> String {
+        let KeyEncoding { format, der } = self.encoding;
+        if format == KeyFormat::Pkcs8 && !der {
+            return private_label(encrypted, self.kdf);
+        }
+        let form = format!("{}{}", format.name(), if der { " DER" } else { "" });
+        match (encrypted, self.kdf) {
+            (false, _) => format!("private key ({form}, not encrypted)"),
+            (true, Kdf::Legacy) => {
+                format!("private key ({form}, encrypted: legacy DEK-Info AES-256-CBC)")
+            }
+            (true, Kdf::Pbkdf2) => {
+                format!("private key ({form}, encrypted: PBKDF2-HMAC-SHA256, AES-256-CBC)")
+            }
+            (true, Kdf::Scrypt) => format!("private key ({form}, encrypted: scrypt, AES-256-CBC)"),
+        }
     }
 }
 
@@ -53,5 +80,6 @@ pub fn private_label(encrypted: bool, kdf: Kdf) -> String {
             "private key (PKCS#8, encrypted: PBKDF2-HMAC-SHA256, AES-256-CBC)".into()
         }
         (true, Kdf::Scrypt) => "private key (PKCS#8, encrypted: scrypt, AES-256-CBC)".into(),
+        (true, Kdf::Legacy) => "private key (encrypted: legacy DEK-Info AES-256-CBC)".into(),
     }
 }

@@ -16,6 +16,7 @@ use anyhow::{Context, Result, bail};
 use time::OffsetDateTime;
 
 use crate::app::protection::key_pem;
+use crate::app::server_kind::{ServerHint, ServerKind};
 use crate::io::password::{self, PassSpec, Purpose};
 use crate::io::{self, Owner, Secret, Transaction};
 use crate::pki::cert::{self, CertSpec, Issuer, Signer, Validity};
@@ -53,6 +54,8 @@ pub struct SetupRequest {
     pub passout: Option<PassSpec>,
     /// Also encrypt client-key.pem.
     pub encrypt_client_key: bool,
+    /// Which server the printed option-file lines are for.
+    pub server: ServerHint,
 }
 
 /// What one written file is.
@@ -79,6 +82,10 @@ pub struct SetupOutcome {
     pub notes: Vec<String>,
     /// Warnings.
     pub warnings: Vec<String>,
+    /// The server found (or given) for the option-file lines; `None`: unknown.
+    pub server: Option<ServerKind>,
+    /// The files written, described for `--format json` (absolute paths).
+    pub files: Vec<crate::app::written::WrittenFile>,
 }
 
 const CA: Profile = Profile::Ca { path_len: None };
@@ -216,6 +223,9 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
         Some(spec) => Some(password::read(Some(spec), Purpose::New, "CA key password")?),
         None => None,
     };
+    // Looking for the server may run `mysqld --version`: in parallel with the key generation.
+    let hint = req.server;
+    let detection = std::thread::spawn(move || hint.resolve());
     let mut outcome = SetupOutcome::default();
     let dir = &req.datadir;
     let mut tx = Transaction::new(req.force);
@@ -367,10 +377,21 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
             });
         }
     }
-    tx.commit()?;
-    for w in &mut outcome.written {
-        w.path = outcome.datadir.join(w.path.file_name().unwrap_or_default());
+    let committed = tx.commit_files()?;
+    let labels: Vec<(PathBuf, String)> = outcome
+        .written
+        .iter()
+        .map(|w| (w.path.clone(), w.purpose.to_string()))
+        .collect();
+    outcome.files = crate::app::written::describe(&committed, &labels);
+    let absolute = |p: &Path| outcome.datadir.join(p.file_name().unwrap_or_default());
+    for f in &mut outcome.files {
+        f.path = absolute(&f.path);
     }
+    for w in &mut outcome.written {
+        w.path = absolute(&w.path);
+    }
+    outcome.server = detection.join().unwrap_or(None);
     Ok(outcome)
 }
 

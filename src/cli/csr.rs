@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use clap::Subcommand;
 
 use crate::app::csr::{CsrKey, CsrRequest};
-use crate::cli::common::{ForceArgs, PassoutArgs, check_specs, parse_sans};
+use crate::cli::common::{ForceArgs, OutputArgs, PassoutArgs, check_specs, parse_sans};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 
@@ -16,6 +16,8 @@ pub struct CsrArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: CsrCommand,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The CSR subcommands.
@@ -84,7 +86,7 @@ impl TryFrom<CsrArgs> for CsrRequest {
             sans,
             key,
             out_csr: a.out_csr,
-            protection: a.pass.protection(),
+            protection: a.pass.protection()?,
             force: a.force.force,
         })
     }

@@ -10,7 +10,7 @@ use anyhow::{Result, bail};
 use crate::app::Request;
 use crate::app::bundle::BundleRequest;
 use crate::app::export::{Container, ExportRequest, KeyInput};
-use crate::cli::common::ForceArgs;
+use crate::cli::common::{ForceArgs, OutputArgs};
 use crate::io::password::PassSpec;
 
 /// Arguments of `dbtls export`.
@@ -19,6 +19,8 @@ pub struct ExportArgs {
     /// The container to write.
     #[command(subcommand)]
     pub command: ExportCommand,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The export formats.

@@ -7,7 +7,7 @@ use clap::ValueEnum;
 use time::OffsetDateTime;
 
 use crate::app::issue::{CaFiles, IssueRequest, KeySource, Lifetime, default_paths};
-use crate::cli::common::{ForceArgs, PassoutArgs, check_specs, parse_sans};
+use crate::cli::common::{ForceArgs, OutputArgs, PassoutArgs, check_specs, parse_sans};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 use crate::pki::profile::Profile;
@@ -83,6 +83,8 @@ pub struct IssueArgs {
     pub pass: PassoutArgs,
     #[command(flatten)]
     pub force: ForceArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 fn rfc3339(text: &str) -> Result<OffsetDateTime, String> {
@@ -182,7 +184,7 @@ impl TryFrom<IssueArgs> for IssueRequest {
             out_cert: a.out_cert.unwrap_or(default_cert),
             out_key: generate.then(|| a.out_key.unwrap_or(default_key)),
             chain_out: a.chain_out,
-            protection: a.pass.protection(),
+            protection: a.pass.protection()?,
             force: a.force.force,
         })
     }

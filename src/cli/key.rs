@@ -6,8 +6,9 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use crate::app::key::KeyRequest;
-use crate::app::protection::Protection;
-use crate::cli::common::{ForceArgs, PassoutArgs, check_specs};
+use crate::cli::common::{
+    ForceArgs, KeyFormatArgs, OutputArgs, PassoutArgs, check_specs, protection,
+};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 use crate::pki::keyfile::Kdf;
@@ -18,6 +19,8 @@ pub struct KeyArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: KeyCommand,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The key subcommands.
@@ -27,8 +30,11 @@ pub enum KeyCommand {
     New(KeyNewArgs),
     /// Encrypt a private key (or change its password); reads PKCS#8, PKCS#1, SEC1, legacy PEM, DER.
     Encrypt(EncryptArgs),
-    /// Write a private key without encryption (PKCS#8 PEM).
+    /// Write a private key without encryption (PKCS#8 PEM unless --key-format/--der).
     Decrypt(DecryptArgs),
+    /// Rewrite a private key in another format (PKCS#8, PKCS#1, SEC1; PEM or DER), encrypted
+    /// with --passout or not.
+    Convert(ConvertArgs),
     /// Write the public key (SubjectPublicKeyInfo PEM) of a private key.
     Public(PublicArgs),
 }
@@ -65,9 +71,11 @@ pub struct EncryptArgs {
     /// The new password (pass:TEXT | env:VAR | file:PATH | fd:N | stdin); prompted if absent.
     #[arg(long, value_name = "SPEC")]
     pub passout: Option<PassSpec>,
-    /// Key derivation function.
-    #[arg(long, value_enum, default_value = "pbkdf2")]
-    pub kdf: Kdf,
+    /// Key derivation function [default: pbkdf2; legacy for pkcs1/sec1].
+    #[arg(long, value_enum)]
+    pub kdf: Option<Kdf>,
+    #[command(flatten)]
+    pub format: KeyFormatArgs,
     /// Replace an existing output.
     #[arg(long)]
     pub force: bool,
@@ -84,7 +92,33 @@ pub struct DecryptArgs {
     /// Password of the input (pass:TEXT | env:VAR | file:PATH | fd:N | stdin); prompted if absent.
     #[arg(long, value_name = "SPEC")]
     pub passin: Option<PassSpec>,
+    #[command(flatten)]
+    pub format: KeyFormatArgs,
     /// Replace an existing output.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `dbtls key convert`.
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The private key (PKCS#8, PKCS#1, SEC1, legacy encrypted PEM; PEM or DER).
+    pub input: PathBuf,
+    /// Key file to write (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Password of the input, if it is encrypted.
+    #[arg(long, value_name = "SPEC")]
+    pub passin: Option<PassSpec>,
+    /// Encrypt the output with this password; without it the output is not encrypted.
+    #[arg(long, value_name = "SPEC")]
+    pub passout: Option<PassSpec>,
+    /// Key derivation function of an encrypted output [default: pbkdf2; legacy for pkcs1/sec1].
+    #[arg(long, value_enum)]
+    pub kdf: Option<Kdf>,
+    #[command(flatten)]
+    pub format: KeyFormatArgs,
+    /// Replace an existing output (the input itself, to convert in place).
     #[arg(long)]
     pub force: bool,
 }
@@ -112,31 +146,38 @@ impl TryFrom<KeyArgs> for KeyRequest {
         Ok(match args.command {
             KeyCommand::New(a) => KeyRequest::New {
                 key_type: a.key_type,
-                protection: a.pass.protection(),
+                protection: a.pass.protection()?,
                 out: a.out,
                 public_out: a.public_out,
                 force: a.force.force,
             },
             KeyCommand::Encrypt(a) => {
                 check_specs(&[a.passin.as_ref(), a.passout.as_ref()])?;
-                KeyRequest::Encrypt {
+                KeyRequest::Convert {
+                    protection: protection(true, a.passout, a.kdf, &a.format)?,
                     input: a.input,
                     passin: a.passin,
                     out: a.out,
-                    protection: Protection {
-                        encrypt: true,
-                        passout: a.passout,
-                        kdf: a.kdf,
-                    },
                     force: a.force,
                 }
             }
-            KeyCommand::Decrypt(a) => KeyRequest::Decrypt {
+            KeyCommand::Decrypt(a) => KeyRequest::Convert {
+                protection: protection(false, None, None, &a.format)?,
                 input: a.input,
                 passin: a.passin,
                 out: a.out,
                 force: a.force,
             },
+            KeyCommand::Convert(a) => {
+                check_specs(&[a.passin.as_ref(), a.passout.as_ref()])?;
+                KeyRequest::Convert {
+                    protection: protection(a.passout.is_some(), a.passout, a.kdf, &a.format)?,
+                    input: a.input,
+                    passin: a.passin,
+                    out: a.out,
+                    force: a.force,
+                }
+            }
             KeyCommand::Public(a) => KeyRequest::Public {
                 input: a.input,
                 passin: a.passin,

@@ -8,6 +8,7 @@ pub mod common;
 pub mod config;
 pub mod crl;
 pub mod csr;
+pub mod docs;
 pub mod doctor;
 pub mod export;
 pub mod inspect;
@@ -43,7 +44,7 @@ pub enum Command {
     Setup(setup::SetupArgs),
     /// Print the server or client option-file snippet that uses the setup files.
     Config(config::ConfigArgs),
-    /// Generate, encrypt, decrypt private keys, or extract their public key.
+    /// Generate, encrypt, decrypt or convert private keys, or extract their public key.
     Key(key::KeyArgs),
     /// Issue a CA, intermediate, server or client certificate.
     Issue(issue::IssueArgs),
@@ -63,6 +64,10 @@ pub enum Command {
     Rotate(rotate::RotateArgs),
     /// Check a server's TLS files as the server and its clients will (read-only).
     Doctor(doctor::DoctorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(docs::CompletionsArgs),
+    /// Print the dbtls(1) manual page, or write one page per command with --out DIR.
+    Man(docs::ManArgs),
 }
 
 impl Command {
@@ -73,19 +78,39 @@ impl Command {
         let (request, options) = match self {
             Command::Inspect(a) => (a.into_request()?, plain),
             Command::Setup(a) => {
-                let options = Options { verbose: a.verbose };
+                let options = Options {
+                    verbose: a.verbose,
+                    ..a.output.options()
+                };
                 (Request::Setup(a.try_into()?), options)
             }
             Command::Config(a) => (Request::Config(a.into()), plain),
-            Command::Key(a) => (Request::Key(a.try_into()?), plain),
-            Command::Issue(a) => (Request::Issue(a.try_into()?), plain),
-            Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
-            Command::Export(a) => (a.try_into()?, plain),
+            Command::Key(a) => {
+                let options = a.output.options();
+                (Request::Key(a.try_into()?), options)
+            }
+            Command::Issue(a) => {
+                let options = a.output.options();
+                (Request::Issue(a.try_into()?), options)
+            }
+            Command::Csr(a) => {
+                let options = a.output.options();
+                (Request::Csr(a.try_into()?), options)
+            }
+            Command::Export(a) => {
+                let options = a.output.options();
+                (a.try_into()?, options)
+            }
             Command::Verify(a) => (a.into_request()?, plain),
             Command::Renew(a) => (Request::Renew(a.try_into()?), plain),
             Command::Crl(a) => (Request::Crl(a.try_into()?), plain),
             Command::Rotate(a) => (Request::Rotate(a.into_request()?), plain),
             Command::Doctor(a) => (Request::Doctor(a.into_request()?), plain),
+            Command::Completions(a) => (Request::Docs(a.into()), plain),
+            Command::Man(a) => {
+                let options = a.output.options();
+                (Request::Docs(a.try_into()?), options)
+            }
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

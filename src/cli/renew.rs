@@ -101,7 +101,7 @@ impl TryFrom<RenewArgs> for RenewRequest {
                     Some(NewKey {
                         key_type: a.key_type,
                         out_key,
-                        protection: a.pass.protection(),
+                        protection: a.pass.protection()?,
                     })
                 } else {
                     None

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
+use crate::app::server_kind::{ServerHint, ServerKind};
 use crate::app::setup::{self, SetupRequest};
-use crate::cli::common::parse_sans;
+use crate::cli::common::{OutputArgs, parse_sans};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 
@@ -42,6 +43,27 @@ pub struct SetupArgs {
     /// Print what is done.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The environment variable that names the server instead of searching `PATH` for it (for
+/// packaging scripts and tests): `mysql`, `mariadb`, `tidb`, or `none` (the lines every
+/// server accepts).
+pub const SERVER_KIND_ENV: &str = "DBTLS_SERVER_KIND";
+
+fn server_hint() -> Result<ServerHint> {
+    let Some(value) = std::env::var_os(SERVER_KIND_ENV) else {
+        return Ok(ServerHint::Detect);
+    };
+    let text = value.to_string_lossy();
+    match ServerKind::parse(&text) {
+        Some(kind) => Ok(ServerHint::Given(kind)),
+        None => anyhow::bail!(
+            "{SERVER_KIND_ENV}={}: expected mysql, mariadb, tidb or none",
+            crate::report::escape(&text)
+        ),
+    }
 }
 
 impl TryFrom<SetupArgs> for SetupRequest {
@@ -51,6 +73,7 @@ impl TryFrom<SetupArgs> for SetupRequest {
         let sans = parse_sans(&a.sans)?;
         setup::check_suffix(&a.suffix)?;
         Ok(SetupRequest {
+            server: server_hint()?,
             datadir: a.datadir,
             suffix: a.suffix,
             uid: a.uid,

@@ -24,11 +24,11 @@ mod read;
 mod transaction;
 
 pub use self::path::{
-    absolute, canonicalize, check_not_input, exists, is_listable_dir, is_non_dir, owner_of,
-    same_file,
+    absolute, canonicalize, check_not_input, executable, exists, is_listable_dir, is_non_dir,
+    owner_of, same_file,
 };
 pub use read::{list_dir, read, read_if_exists};
-pub use transaction::Transaction;
+pub use transaction::{Committed, Transaction};
 mod secret;
 
 pub use secret::Secret;

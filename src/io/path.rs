@@ -148,3 +148,10 @@ pub fn owner_of(path: &Path) -> Result<super::Owner, super::Error> {
         gid: m.gid(),
     })
 }
+
+/// `dir/name` when it is an executable regular file (following symlinks), else `None`.
+pub fn executable(dir: &Path, name: &str) -> Option<PathBuf> {
+    let path = dir.join(name);
+    let meta = fs::metadata(&path).ok()?;
+    (meta.is_file() && meta.mode() & 0o111 != 0).then_some(path)
+}

@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
+use zeroize::Zeroizing;
 
 use super::path::FileId;
 use super::{Error, Mode, Owner, Reason, exists};
@@ -16,6 +17,20 @@ struct Staged {
     id: FileId,
     temp: NamedTempFile,
     replace: bool,
+    mode: Mode,
+    /// What was written, for the report of the committed files (zeroized: it may be a key).
+    content: Zeroizing<Vec<u8>>,
+}
+
+/// One file a committed transaction wrote: where, with which mode, and what (for the
+/// machine-readable summaries, which describe each file from its content).
+pub struct Committed {
+    /// Where it is now.
+    pub path: PathBuf,
+    /// Its mode.
+    pub mode: Mode,
+    /// Exactly the bytes written (zeroized on drop: it may be a private key).
+    pub content: Zeroizing<Vec<u8>>,
 }
 
 /// A file to be moved to a backup name at commit.
@@ -243,13 +258,36 @@ impl Transaction {
             id,
             temp,
             replace: replace || self.force || aside,
+            mode,
+            content: Zeroizing::new(bytes.to_vec()),
         });
         Ok(())
     }
 
+    /// [`Transaction::commit_files`], returning only the paths.
+    pub fn commit(self) -> Result<Vec<PathBuf>, Error> {
+        Ok(self.commit_files()?.into_iter().map(|c| c.path).collect())
+    }
+
     /// Moves the planned files aside, then renames every staged file into place; on failure,
-    /// undoes what was done.
-    pub fn commit(mut self) -> Result<Vec<PathBuf>, Error> {
+    /// undoes what was done. Returns each written file with its mode and content, which the
+    /// command describes with `app::written::describe` for its `--format json` summary.
+    pub fn commit_files(mut self) -> Result<Vec<Committed>, Error> {
+        let mut files: Vec<Committed> = self
+            .staged
+            .iter_mut()
+            .map(|s| Committed {
+                path: s.path.clone(),
+                mode: s.mode,
+                content: std::mem::take(&mut s.content),
+            })
+            .collect();
+        let written = self.commit_staged()?;
+        files.retain(|f| written.contains(&f.path));
+        Ok(files)
+    }
+
+    fn commit_staged(mut self) -> Result<Vec<PathBuf>, Error> {
         let staged = std::mem::take(&mut self.staged);
         let aside = std::mem::take(&mut self.aside);
         let removals = std::mem::take(&mut self.removals);

@@ -361,6 +361,13 @@ pub enum KeyError {
         /// Parallelization p.
         p: u64,
     },
+    /// A key format, encoding and encryption that do not go together (an Ed25519 key as
+    /// PKCS#1, legacy encryption of a PKCS#8 key, an encrypted PKCS#1 key as DER).
+    #[error("{what}")]
+    UnwritableForm {
+        /// Why, in words.
+        what: &'static str,
+    },
     /// A PEM block whose label ends in `PRIVATE KEY` but is none dbtls reads.
     #[error("a PEM '{label}' block is not a supported private key")]
     UnsupportedBlock {

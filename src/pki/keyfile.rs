@@ -8,8 +8,9 @@
 //! - the legacy OpenSSL PEM encryption (`Proc-Type: 4,ENCRYPTED` + `DEK-Info`, RFC 1421 headers),
 //!   which `openssl genrsa -aes256` wrote until 3.0 and `-traditional` still writes.
 //!
-//! Written: PKCS#8 only, plain or PBES2-encrypted (never the legacy form: it uses a single
-//! MD5 round as its key derivation).
+//! Written ([`encode`]): PKCS#8 plain or PBES2-encrypted by default; PKCS#1 and SEC1 on
+//! request, plain or in the legacy encrypted form (only when asked for: it uses a single MD5
+//! round as its key derivation).
 //!
 //! Key derivation costs come from the file, so they are checked against fixed caps before any
 //! work is done: a hostile file asking for 100 million PBKDF2 rounds (pkcs5 accepts that many)
@@ -62,7 +63,16 @@ pub enum Kdf {
     /// PBES2 with scrypt (N=2^14, r=8, p=1), AES-256-CBC.
     #[value(help = "scrypt N=2^14 r=8 p=1 (OpenSSL 1.1+; not Java)")]
     Scrypt,
+    /// OpenSSL's traditional PEM encryption of a PKCS#1/SEC1 key: DEK-Info AES-256-CBC.
+    #[value(
+        help = "DEK-Info AES-256-CBC, one MD5 round (PKCS#1/SEC1 only; for Go's crypto/x509 and old clients)"
+    )]
+    Legacy,
 }
+
+mod encode;
+
+pub use encode::{KeyEncoding, KeyFormat, check_encoding, encode};
 
 /// Encrypts `key` as a PKCS#8 `ENCRYPTED PRIVATE KEY` PEM (RFC 5958 §3, RFC 8018 PBES2).
 pub fn encrypt_pem(
@@ -70,6 +80,29 @@ pub fn encrypt_pem(
     password: &[u8],
     kdf: Kdf,
 ) -> Result<Zeroizing<String>, Error> {
+    let doc = encrypt_doc(key, password, kdf)?;
+    doc.to_pem("ENCRYPTED PRIVATE KEY", der::pem::LineEnding::LF)
+        .map_err(|e| {
+            KeyError::Encoding {
+                step: "encoding the encrypted key",
+                detail: e.to_string(),
+            }
+            .into()
+        })
+}
+
+/// [`encrypt_pem`] as DER.
+pub fn encrypt_der(
+    key: &PrivateKey,
+    password: &[u8],
+    kdf: Kdf,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    Ok(Zeroizing::new(
+        encrypt_doc(key, password, kdf)?.as_bytes().to_vec(),
+    ))
+}
+
+fn encrypt_doc(key: &PrivateKey, password: &[u8], kdf: Kdf) -> Result<der::SecretDocument, Error> {
     let info = PrivateKeyInfoRef::from_der(key.pkcs8_der()).map_err(|e| KeyError::Encoding {
         step: "re-reading the key",
         detail: e.to_string(),
@@ -97,20 +130,19 @@ pub fn encrypt_pem(
             &salt,
             iv,
         ),
+        Kdf::Legacy => {
+            return Err(KeyError::UnwritableForm {
+                what: "legacy (DEK-Info) encryption is for PKCS#1 and SEC1 keys",
+            }
+            .into());
+        }
     }
     .map_err(|e| KeyError::Encoding {
         step: "encryption parameters",
         detail: e.to_string(),
     })?;
-    let doc = info.encrypt_with_params(params, password).map_err(fail)?;
-    doc.to_pem("ENCRYPTED PRIVATE KEY", der::pem::LineEnding::LF)
-        .map_err(|e| {
-            KeyError::Encoding {
-                step: "encoding the encrypted key",
-                detail: e.to_string(),
-            }
-            .into()
-        })
+    info.encrypt_with_params(params, password)
+        .map_err(|e| fail(e).into())
 }
 
 /// One private key as found in a file: its PEM label (None for DER), headers and bytes.

@@ -6,6 +6,7 @@
 
 pub mod doctor;
 pub mod dropin;
+pub mod files;
 pub mod inspect;
 pub mod live;
 pub mod renew;

@@ -8,11 +8,14 @@ use anyhow::{Context, Result};
 
 use crate::app::Outcome;
 use crate::app::config::ConfigOutcome;
+use crate::app::docs::DocsOutcome;
 use crate::app::export::ExportOutcome;
 use crate::app::issue::IssueOutcome;
 use crate::app::key::KeyOutcome;
+use crate::app::server_kind::ServerKind;
 use crate::app::setup::SetupOutcome;
 use crate::pki::cert::display_time;
+use crate::report::files::{Format, print_json};
 use crate::report::snippet::{self, Snippet};
 use crate::report::terminal::{eprint_line, escape, path, print, print_summary, warn};
 
@@ -21,13 +24,48 @@ use crate::report::terminal::{eprint_line, escape, path, print, print_summary, w
 pub struct Options {
     /// `setup --verbose`: also the notes (what was done, step by step).
     pub verbose: bool,
+    /// `--format`: the text summary or one JSON object (commands that write files).
+    pub format: Format,
+    /// `--quiet`: nothing but errors.
+    pub quiet: bool,
 }
 
 /// Prints an outcome: warnings on stderr, then the summary on stdout.
 pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
+    if options.quiet || options.format == Format::Json {
+        let (files, warnings, skipped): (&[_], &[String], &[String]) = match outcome {
+            Outcome::Setup(o) => (&o.files, &o.warnings, &o.skipped),
+            Outcome::Key(o) => (&o.files, &[], &[]),
+            Outcome::Issue(o) => (&o.files, &o.warnings, &[]),
+            Outcome::Export(o) => (&o.files, &o.warnings, &[]),
+            Outcome::Docs(DocsOutcome::Written(files)) => (files, &[], &[]),
+            _ => return print_text(outcome, options),
+        };
+        if !options.quiet {
+            print_json(files, warnings, skipped);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_text(outcome, options)
+}
+
+fn print_text(outcome: &Outcome, options: Options) -> Result<ExitCode> {
     match outcome {
         Outcome::Setup(o) => setup(o, options),
         Outcome::Config(o) => config(o)?,
+        // Printing is the whole command: a write error is an error.
+        Outcome::Docs(DocsOutcome::Print(text)) => {
+            std::io::Write::write_all(&mut std::io::stdout().lock(), text)
+                .and_then(|()| std::io::Write::flush(&mut std::io::stdout()))
+                .context("writing to stdout")?;
+        }
+        Outcome::Docs(DocsOutcome::Written(files)) => {
+            let mut text = String::new();
+            for f in files {
+                text += &format!("Wrote {}\n", path(&f.path));
+            }
+            print_summary(&text);
+        }
         Outcome::Key(o) => print_summary(&key(o)),
         Outcome::Issue(o) => {
             warn_all(&o.warnings);
@@ -163,17 +201,48 @@ fn setup(o: &SetupOutcome, options: Options) {
     text += "\n";
     // The snippet is a convenience: a datadir path that no option file can carry (see
     // snippet::render) must not turn a successful setup into a failure.
-    match snippet::render(Snippet::Mysql, &o.datadir) {
-        Ok(snippet) => {
-            text += "Next: add these lines to the server's option file (dbtls config mysql|mariadb|tidb prints them):\n";
-            for line in snippet
-                .lines()
-                .filter(|l| !l.starts_with('#') && !l.is_empty())
-            {
-                text += &format!("  {line}\n");
-            }
-        }
+    match next_lines(o.server, &o.datadir) {
+        Ok(lines) => text += &lines,
         Err(e) => warn(&format!("no option-file snippet: {e:#}")),
     }
     print_summary(&text);
+}
+
+/// The "Next:" lines of setup, for the server installed here: each server's full snippet
+/// (without comments) when it is known, else only what every MySQL and MariaDB version accepts
+/// in `[mysqld]` (a MariaDB server aborts on MySQL's caching_sha2_password variables, and an
+/// unknown variable in a server's option file stops it from starting).
+fn next_lines(server: Option<ServerKind>, datadir: &std::path::Path) -> Result<String> {
+    let (snippet, header, keep): (Snippet, &str, fn(&str) -> bool) = match server {
+        Some(ServerKind::Mysql) => (
+            Snippet::Mysql,
+            "Next: add these lines to the server's option file (dbtls config mysql|mariadb|tidb prints them):",
+            |_| true,
+        ),
+        Some(ServerKind::Mariadb) => (
+            Snippet::Mariadb,
+            "Next: add these lines to the MariaDB server's option file (dbtls config mariadb prints them):",
+            |_| true,
+        ),
+        Some(ServerKind::Tidb) => (
+            Snippet::Tidb,
+            "Next: add these lines to tidb.toml (dbtls config tidb prints them):",
+            |_| true,
+        ),
+        None => (
+            Snippet::Mysql,
+            "Next: add these lines to the server's option file (every MySQL and MariaDB server accepts them;\n\
+             dbtls config mysql|mariadb|tidb prints the full snippet for each server):",
+            |l| l.starts_with("[mysqld]") || l.starts_with("ssl_"),
+        ),
+    };
+    let rendered = snippet::render(snippet, datadir)?;
+    let mut text = format!("{header}\n");
+    for line in rendered
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty() && keep(l))
+    {
+        text += &format!("  {line}\n");
+    }
+    Ok(text)
 }

@@ -41,12 +41,11 @@ impl MariaDb {
 
     /// Like [`MariaDb::start`], with extra server options.
     pub fn start_with(ca: &Path, cert: &Path, key: &Path, extra: &[&str]) -> MariaDb {
-        Self::try_start_with(ca, cert, key, extra)
-            .unwrap_or_else(|e| panic!("mariadbd did not start: {e}"))
+        Self::try_start_with(ca, cert, key, extra).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Starts a server that must refuse to start (TLS files it cannot load: MariaDB 10.11
-    /// aborts with "Failed to setup SSL"); returns its error log. Panics if it starts.
+    /// aborts with "Failed to setup SSL"); returns why, with its error log. Panics if it starts.
     pub fn start_fails(ca: &Path, cert: &Path, key: &Path) -> String {
         match Self::try_start_with(ca, cert, key, &[]) {
             Ok(server) => panic!("mariadbd started:\n{}", server.error_log()),
@@ -54,12 +53,36 @@ impl MariaDb {
         }
     }
 
+    /// Like [`MariaDb::start_with`], returning why the server did not start.
     fn try_start_with(
         ca: &Path,
         cert: &Path,
         key: &Path,
         extra: &[&str],
     ) -> Result<MariaDb, String> {
+        let abs =
+            |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        let tls = vec![
+            format!("--ssl-ca={}", abs(ca).display()),
+            format!("--ssl-cert={}", abs(cert).display()),
+            format!("--ssl-key={}", abs(key).display()),
+        ];
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        Self::launch(None, &[tls, extra].concat())
+    }
+
+    /// Starts `mariadbd --defaults-file=FILE`: the TLS settings come from the option file
+    /// alone (what a DBA pastes into /etc/mysql/mariadb.conf.d/).
+    pub fn start_with_option_file(file: &Path) -> MariaDb {
+        Self::try_start_with_option_file(file).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Like [`MariaDb::start_with_option_file`], returning why the server did not start.
+    pub fn try_start_with_option_file(file: &Path) -> Result<MariaDb, String> {
+        Self::launch(Some(file), &[])
+    }
+
+    fn launch(defaults: Option<&Path>, args: &[String]) -> Result<MariaDb, String> {
         let mut dir = tempfile::Builder::new()
             .prefix("dbtls-mariadb-")
             .tempdir()
@@ -102,16 +125,18 @@ impl MariaDb {
             );
         }
         assert!(installed, "mariadb-install-db failed:\n{install_log}");
-        let abs =
-            |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         let mut last_err = String::new();
         for _attempt in 0..3 {
             // A port taken between free_port and the bind makes mariadbd exit: the next
             // attempt picks another.
             let port = super::free_port();
             let mut cmd = Command::new(program("mariadbd"));
-            cmd.arg("--no-defaults")
-                .arg(format!("--datadir={}", data.display()))
+            // --defaults-file must be the first option.
+            match defaults {
+                Some(file) => cmd.arg(format!("--defaults-file={}", file.display())),
+                None => cmd.arg("--no-defaults"),
+            };
+            cmd.arg(format!("--datadir={}", data.display()))
                 .arg(format!("--socket={}", dir.path().join("sock").display()))
                 .arg(format!("--pid-file={}", dir.path().join("pid").display()))
                 .arg(format!(
@@ -127,13 +152,15 @@ impl MariaDb {
                     "--innodb-buffer-pool-size=16M",
                     "--log-warnings=2",
                 ])
-                .arg(format!("--ssl-ca={}", abs(ca).display()))
-                .arg(format!("--ssl-cert={}", abs(cert).display()))
-                .arg(format!("--ssl-key={}", abs(key).display()))
-                .args(extra)
+                .args(args)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null());
+                // Option errors are printed before the error log is opened.
+                .stderr(
+                    std::fs::File::create(dir.path().join("stderr.log"))
+                        .map(Stdio::from)
+                        .unwrap_or_else(|_| Stdio::null()),
+                );
             let child = cmd.spawn().expect("cannot start mariadbd");
             let mut server = MariaDb { port, dir, child };
             match server.wait_ready() {
@@ -141,11 +168,15 @@ impl MariaDb {
                 Err(e) => {
                     last_err = e;
                     server.stop();
+                    // A server refusing its options refuses them again: no retry.
+                    if last_err.contains("unknown variable") {
+                        break;
+                    }
                     dir = std::mem::replace(&mut server.dir, tempfile::tempdir().expect("tempdir"));
                 }
             }
         }
-        Err(last_err)
+        Err(format!("mariadbd did not start: {last_err}"))
     }
 
     fn wait_ready(&mut self) -> Result<(), String> {
@@ -177,7 +208,8 @@ impl MariaDb {
 
     /// The server's error log (for assertion messages).
     pub fn error_log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("error.log")).unwrap_or_default()
+        let read = |n: &str| std::fs::read_to_string(self.dir.path().join(n)).unwrap_or_default();
+        format!("{}{}", read("stderr.log"), read("error.log"))
     }
 
     fn socket_client(&self) -> Command {
