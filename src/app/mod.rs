@@ -5,6 +5,7 @@ pub mod bundle;
 pub mod config;
 pub mod csr;
 pub mod export;
+pub mod fixtures;
 pub mod inputs;
 pub mod inspect;
 pub mod issue;
@@ -36,6 +37,8 @@ pub enum Request {
     Inspect(inspect::InspectRequest),
     /// `dbtls verify`.
     Verify(verify::VerifyRequest),
+    /// `dbtls fixtures`.
+    Fixtures(fixtures::FixturesRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -55,6 +58,8 @@ pub enum Outcome {
     Inspect(inspect::InspectOutcome),
     /// `dbtls verify`: a verification per certificate.
     Verify(verify::VerifyOutcome),
+    /// `dbtls fixtures`: what was issued and written.
+    Fixtures(fixtures::FixturesOutcome),
 }
 
 /// Runs a command.
@@ -69,5 +74,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Bundle(r) => Outcome::Export(bundle::run(r)?),
         Request::Inspect(r) => Outcome::Inspect(inspect::run(r)?),
         Request::Verify(r) => Outcome::Verify(verify::run(r)?),
+        Request::Fixtures(r) => Outcome::Fixtures(fixtures::run(r)?),
     })
 }

@@ -8,6 +8,7 @@ pub mod common;
 pub mod config;
 pub mod csr;
 pub mod export;
+pub mod fixtures;
 pub mod inspect;
 pub mod issue;
 pub mod key;
@@ -50,6 +51,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify certificates as OpenSSL 3 does, plus the checks stricter database clients make.
     Verify(verify::VerifyArgs),
+    /// Write a whole test PKI from a TOML manifest: CAs, servers, clients, broken variants, stores, SQL.
+    Fixtures(fixtures::FixturesArgs),
 }
 
 impl Command {
@@ -69,6 +72,7 @@ impl Command {
             Command::Csr(a) => (Request::Csr(a.try_into()?), plain),
             Command::Export(a) => (a.try_into()?, plain),
             Command::Verify(a) => (Request::Verify(a.into_request()?), plain),
+            Command::Fixtures(a) => (Request::Fixtures(a.into_request()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

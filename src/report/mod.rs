@@ -5,6 +5,7 @@
 //! command's outcome into exactly the text it prints.
 
 pub mod dropin;
+pub mod fixtures;
 pub mod inspect;
 pub mod snippet;
 pub mod summary;
