@@ -5,6 +5,7 @@ mod util;
 
 mod dropin;
 mod export;
+mod fixtures;
 mod golden;
 mod inspect;
 mod issue;

@@ -53,7 +53,10 @@ pub fn text(o: &FixturesOutcome) -> String {
     let dir = path(&o.dir);
     let mut text = String::new();
     if !o.changed() {
-        text += &format!("{dir}: up to date ({} entities, nothing to write)\n", o.entities);
+        text += &format!(
+            "{dir}: up to date ({} entities, nothing to write)\n",
+            o.entities
+        );
         return text;
     }
     let verb = if o.check { "would issue" } else { "issued" };
