@@ -51,7 +51,7 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Verify certificates as OpenSSL 3 does, plus the checks stricter database clients make.
     Verify(verify::VerifyArgs),
-    /// Write a whole test PKI from a TOML manifest: CAs, servers, clients, broken variants, stores, SQL.
+    /// Write a test PKI from a TOML manifest (CA tree, leaves, broken variants, stores, SQL).
     Fixtures(fixtures::FixturesArgs),
 }
 
