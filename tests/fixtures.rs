@@ -412,7 +412,14 @@ fn changed(
 fn the_issue_example_converges_and_reissues_only_what_changed() {
     let t = TestDir::new();
     t.write("m.toml", ISSUE_EXAMPLE);
-    let first = fixtures_ok(&t, "m.toml", &[]);
+    let run1 = fixtures(&t, "m.toml", &[]);
+    // On a pipe: no progress bar, no warnings.
+    assert!(
+        run1.status.success() && stderr(&run1).is_empty(),
+        "{}",
+        stderr(&run1)
+    );
+    let first = stdout(&run1);
     assert!(first.contains("56 entities, issued 56"), "{first}");
     let out = t.join("out");
     let files = snapshot(&out);
