@@ -9,6 +9,7 @@ mod doctor;
 mod dropin;
 mod eco;
 mod export;
+mod fixtures;
 mod golden;
 mod inspect;
 mod issue;

@@ -8,6 +8,7 @@ pub mod csr;
 pub mod docs;
 pub mod doctor;
 pub mod export;
+pub mod fixtures;
 pub mod inputs;
 pub mod inspect;
 pub mod issue;
@@ -56,6 +57,8 @@ pub enum Request {
     Doctor(doctor::DoctorRequest),
     /// `dbtls completions`, `dbtls man`.
     Docs(docs::DocsRequest),
+    /// `dbtls fixtures`.
+    Fixtures(fixtures::FixturesRequest),
 }
 
 /// What a command did, for [`crate::report`].
@@ -87,6 +90,8 @@ pub enum Outcome {
     Doctor(doctor::DoctorOutcome),
     /// `dbtls completions`, `dbtls man`.
     Docs(docs::DocsOutcome),
+    /// `dbtls fixtures`: what was issued and written.
+    Fixtures(fixtures::FixturesOutcome),
 }
 
 /// Runs a command.
@@ -107,5 +112,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Live(r) => Outcome::Live(live::run(r)?),
         Request::Doctor(r) => Outcome::Doctor(doctor::run(r)?),
         Request::Docs(r) => Outcome::Docs(docs::run(r)?),
+        Request::Fixtures(r) => Outcome::Fixtures(fixtures::run(r)?),
     })
 }

@@ -11,6 +11,7 @@ pub mod csr;
 pub mod docs;
 pub mod doctor;
 pub mod export;
+pub mod fixtures;
 pub mod inspect;
 pub mod issue;
 pub mod key;
@@ -68,6 +69,8 @@ pub enum Command {
     Completions(docs::CompletionsArgs),
     /// Print the dbtls(1) manual page, or write one page per command with --out DIR.
     Man(docs::ManArgs),
+    /// Write a test PKI from a TOML manifest (CA tree, leaves, broken variants, stores, SQL).
+    Fixtures(fixtures::FixturesArgs),
 }
 
 impl Command {
@@ -111,6 +114,7 @@ impl Command {
                 let options = a.output.options();
                 (Request::Docs(a.try_into()?), options)
             }
+            Command::Fixtures(a) => (Request::Fixtures(a.into_request()?), plain),
         };
         crate::report::print_outcome(&crate::app::run(&request)?, options)
     }

@@ -58,6 +58,7 @@ pub struct Transaction {
     aside: Vec<Aside>,
     removals: Vec<PathBuf>,
     created_dirs: Vec<PathBuf>,
+    batch: bool,
 }
 
 impl Transaction {
@@ -70,7 +71,16 @@ impl Transaction {
             aside: Vec::new(),
             removals: Vec::new(),
             created_dirs: Vec::new(),
+            batch: false,
         }
+    }
+
+    /// Batch mode, for commands that write thousands of files (`fixtures`): staged files are
+    /// not fsynced one by one (about 2 ms each here); [`Transaction::commit`] instead syncs
+    /// the file system once (syncfs(2)) before the first rename, so every file is durable
+    /// before any name points at it, then fsyncs each directory as usual.
+    pub fn set_batch(&mut self, batch: bool) {
+        self.batch = batch;
     }
 
     /// Every file written will be chowned to `owner`.
@@ -252,7 +262,9 @@ impl Transaction {
                 .map_err(fail)?;
         }
         temp.write_all(bytes).map_err(fail)?;
-        temp.as_file().sync_all().map_err(fail)?;
+        if !self.batch {
+            temp.as_file().sync_all().map_err(fail)?;
+        }
         self.staged.push(Staged {
             path: path.to_path_buf(),
             id,
@@ -298,6 +310,16 @@ impl Transaction {
             this.remove_created_dirs();
             Err(e)
         };
+        if self.batch
+            && let Some(first) = staged.first()
+            && let Err(e) = nix::unistd::syncfs(first.temp.as_file())
+        {
+            let e = Error {
+                path: first.path.clone(),
+                reason: Reason::Other(format!("syncing the file system: {}", e.desc())),
+            };
+            return fail(&done, &mut self, e);
+        }
         for a in &aside {
             if let Err(e) = fs::hard_link(&a.path, &a.backup) {
                 return fail(&done, &mut self, Error::io(&a.backup, &e));

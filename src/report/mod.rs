@@ -7,6 +7,7 @@
 pub mod doctor;
 pub mod dropin;
 pub mod files;
+pub mod fixtures;
 pub mod inspect;
 pub mod live;
 pub mod renew;

@@ -103,6 +103,7 @@ fn print_text(outcome: &Outcome, options: Options) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
+        Outcome::Fixtures(o) => return Ok(super::fixtures::print(o)),
         Outcome::Inspect(o) => {
             let failed = super::inspect::print(o)?;
             if failed || o.any_failed() {

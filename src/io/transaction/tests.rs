@@ -166,3 +166,20 @@ fn removed_files_go_only_when_the_whole_commit_succeeds() {
         .collect();
     assert_eq!(left.len(), 1, "backups left behind: {left:?}");
 }
+
+#[test]
+fn a_batch_commits_like_a_plain_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("sub/b"));
+    fs::write(&a, "old").unwrap();
+    let mut tx = Transaction::new(false);
+    tx.set_batch(true);
+    tx.stage_replacing(&a, b"new", Mode::Public, true).unwrap();
+    tx.stage(&b, b"key", Mode::Secret).unwrap();
+    assert_eq!(fs::read_to_string(&a).unwrap(), "old");
+    assert_eq!(tx.commit().unwrap(), vec![a.clone(), b.clone()]);
+    assert_eq!(fs::read_to_string(&a).unwrap(), "new");
+    assert_eq!(fs::metadata(&b).unwrap().mode() & 0o777, 0o600);
+    // Nothing but the two files: no temporaries or backups left.
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+}
