@@ -146,16 +146,7 @@ impl Transaction {
     /// first): the new file replaces it without `force`. If the commit fails, the original is
     /// back under its name and the backup is gone.
     pub fn move_aside(&mut self, path: &Path, tag: &str) -> Result<PathBuf, Error> {
-        match fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_dir() => {
-                return Err(Error {
-                    path: path.to_path_buf(),
-                    reason: Reason::IsDirectory,
-                });
-            }
-            Ok(_) => {}
-            Err(e) => return Err(Error::io(path, &e)),
-        }
+        existing_file(path)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -179,16 +170,7 @@ impl Transaction {
     /// link, so a failed commit puts it back under its name. `path` may not also be staged or
     /// moved aside in this transaction.
     pub fn remove(&mut self, path: &Path) -> Result<(), Error> {
-        match fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_dir() => {
-                return Err(Error {
-                    path: path.to_path_buf(),
-                    reason: Reason::IsDirectory,
-                });
-            }
-            Ok(_) => {}
-            Err(e) => return Err(Error::io(path, &e)),
-        }
+        existing_file(path)?;
         let id = FileId::of(path);
         if let Some(other) = self.staged.iter().find(|s| s.id.same(&id)) {
             return Err(twice(path, &other.path));
@@ -440,6 +422,18 @@ impl Drop for Transaction {
         // Staged temporaries delete themselves; directories we made for them go too.
         self.staged.clear();
         self.remove_created_dirs();
+    }
+}
+
+/// An error unless a file (not a directory) exists at `path`: what may be moved aside or removed.
+fn existing_file(path: &Path) -> Result<(), Error> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(Error {
+            path: path.to_path_buf(),
+            reason: Reason::IsDirectory,
+        }),
+        Ok(_) => Ok(()),
+        Err(e) => Err(Error::io(path, &e)),
     }
 }
 

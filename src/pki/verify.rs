@@ -172,6 +172,19 @@ pub struct Check {
     pub reason: Option<Reason>,
 }
 
+impl Check {
+    /// The error check for an OpenSSL refusal `reason` of the certificate at `depth`.
+    pub fn refusal(check: CheckKind, depth: usize, reason: Reason) -> Check {
+        Check {
+            check,
+            status: Status::Error,
+            depth: Some(depth),
+            detail: reason.text().to_string(),
+            reason: Some(reason),
+        }
+    }
+}
+
 /// The result of [`verify`].
 #[derive(Debug, Clone)]
 pub struct Verification {
@@ -212,13 +225,7 @@ pub fn verify(input: Input, options: &Options) -> Verification {
     let built = chain::build(input.leaf, &input.untrusted, &input.anchors, at);
     let mut checks = Vec::new();
     let mut openssl: Vec<Check> = Vec::new();
-    let err = |check, depth, reason: Reason| Check {
-        check,
-        status: Status::Error,
-        depth: Some(depth),
-        detail: reason.text().to_string(),
-        reason: Some(reason),
-    };
+    let err = Check::refusal;
     let ok = |check, depth, detail: String| Check {
         check,
         status: Status::Ok,
@@ -261,13 +268,7 @@ pub fn verify(input: Input, options: &Options) -> Verification {
 
 /// `check_extensions`, `check_id`, `check_revocation`, `internal_verify`, in that order.
 fn run_openssl_checks(chain: &[Cert], crls: &[Crl], options: &Options, out: &mut Vec<Check>) {
-    let err = |check, depth, reason: Reason| Check {
-        check,
-        status: Status::Error,
-        depth: Some(depth),
-        detail: reason.text().to_string(),
-        reason: Some(reason),
-    };
+    let err = Check::refusal;
     let found = extensions::check(chain, options.purpose, options.strict);
     let ext_errors = found.errors;
     for &(reason, depth) in &ext_errors {
@@ -348,13 +349,7 @@ fn run_openssl_checks(chain: &[Cert], crls: &[Crl], options: &Options, out: &mut
 
 /// Signatures and validity from the top of the chain down (OpenSSL's `internal_verify`).
 fn internal_verify(chain: &[Cert], at: i64, out: &mut Vec<Check>) {
-    let err = |check, depth, reason: Reason| Check {
-        check,
-        status: Status::Error,
-        depth: Some(depth),
-        detail: reason.text().to_string(),
-        reason: Some(reason),
-    };
+    let err = Check::refusal;
     let top = chain.len() - 1;
     let mut n = top;
     let mut issuer = top;

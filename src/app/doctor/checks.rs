@@ -111,41 +111,35 @@ pub fn run(cfg: &ServerConfig, req: &DoctorRequest) -> DoctorOutcome {
         d.push(Status::Warning, "configured", "ssl_ca", None, "no ssl_ca: the server cannot verify client certificates (REQUIRE X509 fails) and clients need the CA from elsewhere".into(), Some("set ssl_ca to the CA that issued ssl_cert".into()));
     }
     // The server certificate: key pair, chain to ssl_ca for the server purpose, every host.
-    if let Some((f, Loaded::Certs(certs))) = get(Kind::ServerCert) {
-        let key = match get(Kind::ServerKey) {
-            Some((_, Loaded::Key(spki))) => Some(spki.clone()),
-            _ => None,
-        };
-        let role = f.role.clone();
-        engine(
-            &mut d,
-            &role,
-            &f.path,
-            certs,
-            &anchors,
-            &[],
-            key,
+    // Each certificate with its own key: the server pair for the server purpose and every host
+    // (the server's CRL applies to the clients it verifies), the client pair for the client one.
+    let pairs = [
+        (
+            Kind::ServerCert,
+            Kind::ServerKey,
+            &[][..],
             Purpose::Server,
             req.hosts.clone(),
-        );
-    }
-    if let Some((f, Loaded::Certs(certs))) = get(Kind::ClientCert) {
-        let key = match get(Kind::ClientKey) {
-            Some((_, Loaded::Key(spki))) => Some(spki.clone()),
-            _ => None,
-        };
-        let role = f.role.clone();
-        engine(
-            &mut d,
-            &role,
-            &f.path,
-            certs,
-            &anchors,
-            &crls,
-            key,
+        ),
+        (
+            Kind::ClientCert,
+            Kind::ClientKey,
+            &crls[..],
             Purpose::Client,
             Vec::new(),
-        );
+        ),
+    ];
+    for (cert_kind, key_kind, pair_crls, purpose, hosts) in pairs {
+        if let Some((f, Loaded::Certs(certs))) = get(cert_kind) {
+            let key = match get(key_kind) {
+                Some((_, Loaded::Key(spki))) => Some(spki.clone()),
+                _ => None,
+            };
+            let role = f.role.clone();
+            engine(
+                &mut d, &role, &f.path, certs, &anchors, pair_crls, key, purpose, hosts,
+            );
+        }
     }
     rsa_pair(&mut d, get(Kind::RsaPrivate), get(Kind::RsaPublic));
     for (f, l) in &loaded {
