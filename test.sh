@@ -18,7 +18,12 @@ have mariadb || need+=(mariadb-client)
 have mariadb-install-db || need+=(mariadb-server)
 { have keytool && have javac; } || need+=(default-jdk-headless)
 [ -f /usr/share/java/mariadb-java-client.jar ] || need+=(libmariadb-java)
-have setpriv || need+=(util-linux)
+{ have setpriv && have runuser; } || need+=(util-linux)
+have script || need+=(bsdutils)           # a pseudo-terminal for the colour test
+have groff || need+=(groff-base)          # renders the man pages
+have man || need+=(man-db)
+have unzip || need+=(unzip)               # opens the export bundle's zip
+have dpkg-deb || need+=(dpkg)             # inspects the .deb
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   $SUDO apt-get update -qq
@@ -34,6 +39,12 @@ if ! have lint_pkix_cert; then
   }
   python3 -m pip install --quiet pkilint 2>/dev/null || python3 -m pip install --quiet --break-system-packages pkilint
   hash -r
+fi
+
+# PyYAML, which parses the Kubernetes Secret that fixtures writes (an independent YAML reader).
+if ! python3 -c 'import yaml' >/dev/null 2>&1; then
+  echo "test.sh: installing PyYAML"
+  python3 -m pip install --quiet pyyaml 2>/dev/null || python3 -m pip install --quiet --break-system-packages pyyaml
 fi
 
 # cargo-deb, for tests/deb.rs (builds the .deb from the test binary): about 2 minutes to
