@@ -16,7 +16,6 @@ pub mod name;
 pub mod oids;
 pub mod oneline;
 pub mod profile;
-pub mod reissue;
 pub mod renew;
 pub mod san;
 pub mod subject;

@@ -2,7 +2,8 @@
 //! validity, the same public key unless a new one is given.
 //!
 //! This is the one place that knows how to re-issue: `dbtls renew` (same CA, fresh validity)
-//! and CA rotation (the same certificate under the next CA) both call [`reissue`].
+//! calls [`reissue`], CA rotation (the same certificate under the next CA, whose name may
+//! differ) [`reissue_under_next_ca`]; both read the old certificate with [`read`].
 //!
 //! - The subject is the old certificate's DER `Name` copied byte for byte: MySQL and MariaDB
 //!   compare `REQUIRE SUBJECT` with `X509_NAME_oneline`, which renders the string types, so a
@@ -52,6 +53,10 @@ pub enum RenewError {
         /// The name form.
         kind: &'static str,
     },
+    /// anyExtendedKeyUsage besides serverAuth or clientAuth: rotation re-issues only
+    /// certificates whose purpose it can name.
+    #[error("cannot tell the certificate's role: its extended key usage has anyExtendedKeyUsage")]
+    AnyPurpose,
     /// A root CA with a new key is a new CA.
     #[error("a self-signed root with a new key is a new CA, not a renewal (see dbtls rotate)")]
     NewRootKey,
@@ -78,6 +83,8 @@ pub struct OldCert {
     pub serial: String,
     /// authorityKeyIdentifier keyIdentifier.
     pub akid: Option<Vec<u8>>,
+    /// A server or client certificate whose extended key usage also has anyExtendedKeyUsage.
+    pub any_purpose: bool,
     /// Subject equals issuer and the certificate is a CA.
     pub self_issued_ca: bool,
     /// Extensions that are not carried over (the role writes its own), by name or OID.
@@ -112,7 +119,7 @@ pub fn read(der: &[u8]) -> Result<OldCert, Error> {
     let eku = x
         .extended_key_usage()
         .map_err(|e| unreadable("malformed extKeyUsage", e))?
-        .map(|e| (e.value.server_auth, e.value.client_auth));
+        .map(|e| (e.value.server_auth, e.value.client_auth, e.value.any));
     let self_issued = x.subject().as_raw() == x.issuer().as_raw();
     let profile = match (bc, eku) {
         (Some(bc), _) if bc.ca => {
@@ -125,9 +132,9 @@ pub fn read(der: &[u8]) -> Result<OldCert, Error> {
                 Profile::Intermediate { path_len }
             }
         }
-        (_, Some((true, true))) => return Err(RenewError::BothPurposes.into()),
-        (_, Some((true, false))) => Profile::Server,
-        (_, Some((false, true))) => Profile::Client,
+        (_, Some((true, true, _))) => return Err(RenewError::BothPurposes.into()),
+        (_, Some((true, false, _))) => Profile::Server,
+        (_, Some((false, true, _))) => Profile::Client,
         _ => return Err(RenewError::UnknownRole.into()),
     };
     let mut sans = Vec::new();
@@ -168,6 +175,7 @@ pub fn read(der: &[u8]) -> Result<OldCert, Error> {
         not_after: time(&x.validity().not_after)?,
         serial: x.raw_serial().iter().map(|b| format!("{b:02x}")).collect(),
         akid,
+        any_purpose: !profile.is_ca() && eku.is_some_and(|e| e.2),
         self_issued_ca: self_issued && profile.is_ca(),
         dropped,
     })
@@ -246,6 +254,37 @@ pub fn reissue(
     if self_signed && new_public_key.is_some() {
         return Err(RenewError::NewRootKey.into());
     }
+    let signer = if self_signed {
+        Signer::SelfSigned(issuer.key())
+    } else {
+        Signer::Ca(issuer)
+    };
+    sign(old, signer, new_public_key, validity, serial)
+}
+
+/// Re-issues `old` under the next CA of a rotation, with the same public key: the next CA may
+/// have another name (so no [`issued_under`] check), and signs as a CA even a certificate that
+/// was self-signed. A server or client certificate that also allows anyExtendedKeyUsage is
+/// refused ([`RenewError::AnyPurpose`]) rather than narrowed to one purpose.
+pub fn reissue_under_next_ca(
+    old: &OldCert,
+    issuer: &Issuer,
+    validity: Validity,
+    serial: [u8; 16],
+) -> Result<Reissued, Error> {
+    if old.any_purpose {
+        return Err(RenewError::AnyPurpose.into());
+    }
+    sign(old, Signer::Ca(issuer), None, validity, serial)
+}
+
+fn sign(
+    old: &OldCert,
+    signer: Signer<'_>,
+    new_public_key: Option<&[u8]>,
+    validity: Validity,
+    serial: [u8; 16],
+) -> Result<Reissued, Error> {
     let spec = CertSpec {
         profile: old.profile,
         subject_der: old.subject_der.clone(),
@@ -255,11 +294,6 @@ pub fn reissue(
         sans: old.sans.clone(),
         validity,
         serial,
-    };
-    let signer = if self_signed {
-        Signer::SelfSigned(issuer.key())
-    } else {
-        Signer::Ca(issuer)
     };
     let issued = cert::issue(&spec, signer)?;
     let warnings = old
@@ -309,6 +343,40 @@ mod tests {
         assert_eq!(again.profile, Profile::Server);
         assert_ne!(again.serial, old.serial);
         assert!(same_issuer_key(&again, &issuer));
+    }
+
+    #[test]
+    fn a_rotation_keeps_subject_sans_role_and_key_under_a_ca_of_another_name() {
+        let old_ca = ca();
+        let new_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let new_ca = cert::issue(
+            &spec(Profile::Ca { path_len: None }, &new_key, "New"),
+            Signer::SelfSigned(&new_key),
+        )
+        .unwrap();
+        let new_der = new_ca.cert.der().to_vec();
+        let new_ca = Issuer::new(new_ca.cert, new_key).unwrap();
+        let key = PrivateKey::generate(KeyType::Rsa2048).unwrap();
+        let mut s = spec(Profile::Server, &key, "db");
+        s.sans = vec![San::Dns("db".into()), San::Ip([10, 0, 0, 5].into())];
+        let leaf = cert::issue(&s, Signer::Ca(&old_ca)).unwrap().cert;
+        let old = read(leaf.der()).unwrap();
+        assert_eq!(old.sans, s.sans);
+        let v = Validity::days_from(OffsetDateTime::now_utc(), 30);
+        let again = reissue_under_next_ca(&old, &new_ca, v, cert::random_serial().unwrap())
+            .unwrap()
+            .issued
+            .cert;
+        let (_, a) = X509Certificate::from_der(leaf.der()).unwrap();
+        let (_, b) = X509Certificate::from_der(again.der()).unwrap();
+        let (_, n) = X509Certificate::from_der(&new_der).unwrap();
+        assert_eq!(a.subject().as_raw(), b.subject().as_raw());
+        assert_eq!(a.public_key().raw, b.public_key().raw);
+        assert_ne!(a.raw_serial(), b.raw_serial());
+        assert_eq!(b.issuer().as_raw(), n.subject().as_raw());
+        b.verify_signature(Some(n.public_key())).unwrap();
+        let client = cert::issue(&spec(Profile::Client, &key, "c"), Signer::Ca(&old_ca)).unwrap();
+        assert_eq!(read(client.cert.der()).unwrap().profile, Profile::Client);
     }
 
     #[test]

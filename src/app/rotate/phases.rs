@@ -19,7 +19,7 @@ use crate::pki::cert::{self, CertSpec, Certificate, Issuer, Signer, Validity};
 use crate::pki::key::{KeyInfo, KeyType, PrivateKey};
 use crate::pki::keyfile::{self, Kdf};
 use crate::pki::profile::Profile;
-use crate::pki::reissue::Template;
+use crate::pki::renew;
 
 /// The key type of an existing CA key, so the new CA is of the same kind unless asked.
 fn key_type_of(info: KeyInfo) -> Option<KeyType> {
@@ -178,27 +178,25 @@ pub(super) fn switch(
                 certs.len() - 1
             ));
         }
-        let template = Template::of(leaf).with_context(|| p(file).display().to_string())?;
+        let old = renew::read(leaf).with_context(|| p(file).display().to_string())?;
         // By default the old lifetime again, ending with the new CA at the latest (a chain is
         // only as valid as its CA); an explicit --days beyond it is clamped with a warning.
         let validity = match days {
             Some(days) => Validity::days_from(now, days),
             None => Validity::between(
                 now - cert::BACKDATE,
-                (now + template.lifetime).min(ca_not_after),
+                (now + (old.not_after - old.not_before)).min(ca_not_after),
             )?,
         };
-        let issued = template
-            .issue(&issuer, validity)
-            .with_context(|| p(file).display().to_string())?;
+        // Rotation reports only the signing warnings (a validity clamped to the new CA's).
+        let issued = renew::reissue_under_next_ca(&old, &issuer, validity, cert::random_serial()?)
+            .with_context(|| p(file).display().to_string())?
+            .issued;
         changes
             .warnings
             .extend(issued.warnings.iter().map(|w| format!("{file}: {w}")));
         let mut pem = issued.cert.to_pem();
-        let mut what = format!(
-            "{} certificate, signed by the new CA",
-            template.profile.name()
-        );
+        let mut what = format!("{} certificate, signed by the new CA", old.profile.name());
         if file == SERVER
             && let Some(cross) = &s.cross
         {
