@@ -286,3 +286,158 @@ fn inspect_summarises_the_chains_of_its_input() {
             .contains("chain:")
     );
 }
+
+/// The checks of a doctor report about `role`, as (check, status, detail, fix).
+fn checks_of(json: &serde_json::Value, role: &str) -> Vec<(String, String, String, String)> {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["role"] == role)
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().unwrap_or("").to_string();
+            (s("check"), s("status"), s("detail"), s("fix"))
+        })
+        .collect()
+}
+
+#[test]
+fn doctor_server_compares_the_running_server_with_the_files() {
+    let t = TestDir::new();
+    t.setup_datadir("dd");
+    let server = start(&t, "dd");
+    assert_eq!(have_ssl(&server), "YES", "{}", server.error_log());
+    let url = format!("mysql://127.0.0.1:{}", server.port);
+    let served = |json: &serde_json::Value| {
+        let c = checks_of(json, &url);
+        let s: Vec<_> = c.iter().filter(|c| c.0 == "served-cert").cloned().collect();
+        assert_eq!(s.len(), 1, "{json:#}");
+        s[0].clone()
+    };
+
+    // The server serves the files doctor finds: TLS, a chain verifying to ca.pem for the URL's
+    // host, and the same certificate as server-cert.pem.
+    let (code, json) = doctor(&t, "dd", &["--server", &url]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(json["errors"], 0, "{json:#}");
+    let live = checks_of(&json, &url);
+    assert!(
+        live.iter()
+            .any(|c| c.0 == "server-tls" && c.1 == "ok" && c.2.contains("TLSv1.")),
+        "{live:?}"
+    );
+    assert!(
+        live.iter().any(|c| c.0 == "verify"
+            && c.1 == "ok"
+            && c.2 == "verifies to ssl_ca for the server purpose and 127.0.0.1"),
+        "{live:?}"
+    );
+    let same = served(&json);
+    assert_eq!(same.1, "ok", "{same:?}");
+    assert!(same.2.contains("same certificate"), "{same:?}");
+    // The fingerprint is the one openssl computes of the file.
+    let fp = run(t
+        .openssl()
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(t.join("dd/server-cert.pem")));
+    let fp = stdout(&fp);
+    let fp = fp.trim().rsplit('=').next().unwrap();
+    assert!(same.2.contains(fp), "{fp} not in {same:?}");
+
+    // Renewed on disk but not reloaded: the server still serves the old certificate.
+    ok(t.dbtls().args([
+        "renew",
+        "dd/server-cert.pem",
+        "--ca",
+        "dd/ca.pem",
+        "--ca-key",
+        "dd/ca-key.pem",
+        "--force",
+    ]));
+    let (code, json) = doctor(&t, "dd", &["--server", &url]);
+    assert_eq!(code, 0, "a warning does not fail: {json:#}");
+    let differs = served(&json);
+    assert_eq!(differs.1, "warning", "{differs:?}");
+    assert!(
+        differs
+            .2
+            .starts_with("the server presents a different certificate than dd/server-cert.pem"),
+        "{differs:?}"
+    );
+    assert!(differs.3.contains("FLUSH SSL"), "{differs:?}");
+    let (code, _) = doctor(&t, "dd", &["--server", &url, "--fail-on", "warning"]);
+    assert_eq!(code, 1);
+    // The text report says it too.
+    let text = stdout(&run(t.dbtls().args([
+        "doctor",
+        "-d",
+        "dd",
+        "--host",
+        "127.0.0.1",
+        "--server",
+        &url,
+    ])));
+    assert!(
+        text.contains("the server presents a different certificate than")
+            && text.contains("fix: reload it with FLUSH SSL (MariaDB 10.4+)"),
+        "{text}"
+    );
+
+    // Reloaded: the warning is gone.
+    server.root_sql("FLUSH SSL");
+    let (code, json) = doctor(&t, "dd", &["--server", &url]);
+    assert_eq!(code, 0, "{json:#}");
+    assert_eq!(served(&json).1, "ok", "{json:#}");
+
+    // --server alone: only the live checks, the chain and its expiry (no CA to verify with).
+    let out = run(t
+        .dbtls()
+        .args(["doctor", "--server", &url, "--format", "json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<_> = checks_of(&json, &url)
+        .iter()
+        .map(|c| (c.0.clone(), c.1.clone()))
+        .collect();
+    assert_eq!(json["files"].as_array().unwrap().len(), 0, "{json:#}");
+    assert_eq!(
+        kinds,
+        [
+            ("server-tls".to_string(), "ok".to_string()),
+            ("server-chain".into(), "note".into()),
+            ("server-expiry".into(), "ok".into()),
+        ],
+        "{json:#}"
+    );
+    drop(server);
+
+    // Nothing listening, and a listener that never answers: one error check each, no hang.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("mysql://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let dead_url = format!("mysql://127.0.0.1:{}", crate::util::free_port());
+    let started = std::time::Instant::now();
+    let (code, json) = doctor(
+        &t,
+        "dd",
+        &[
+            "--server",
+            &dead_url,
+            "--server",
+            &silent_url,
+            "--timeout",
+            "2",
+        ],
+    );
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    assert_eq!(code, 1, "{json:#}");
+    for (url, why) in [
+        (&dead_url, "cannot connect"),
+        (&silent_url, "no MySQL greeting within the timeout"),
+    ] {
+        let c = checks_of(&json, url);
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!((c[0].0.as_str(), c[0].1.as_str()), ("server-tls", "error"));
+        assert!(c[0].2.contains(why) && !c[0].2.contains('\n'), "{c:?}");
+    }
+    assert_eq!(errors(&json).len(), 2, "{json:#}");
+}

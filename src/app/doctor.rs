@@ -7,12 +7,15 @@
 pub mod checks;
 pub mod discover;
 mod related;
+mod server;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Result;
 use serde::Serialize;
 
+use crate::app::live::Target;
 use crate::app::verify::{FailOn, ReportFormat};
 use crate::pki::verify::{Host, Purpose, Verification};
 
@@ -30,10 +33,16 @@ pub enum Source {
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct DoctorRequest {
-    /// Where the configuration comes from.
-    pub source: Source,
+    /// Where the configuration comes from; `None` with `--server` alone (only the live checks).
+    pub source: Option<Source>,
     /// Names clients dial; each must match the server certificate.
     pub hosts: Vec<Host>,
+    /// Running servers to probe after the file checks (`--server`).
+    pub servers: Vec<Target>,
+    /// The names a served chain must match (`--host` as given); empty: each URL's host.
+    pub server_hosts: Vec<Host>,
+    /// Connect, read and write timeout of the probes.
+    pub timeout: Duration,
     /// The OS user the server runs as, overriding the option files and the datadir's owner.
     pub server_user: Option<String>,
     /// Verification time, unix seconds.
@@ -137,13 +146,16 @@ impl DoctorOutcome {
     }
 }
 
-/// Finds the files and checks them.
+/// Finds the files and checks them, then probes the `--server` targets.
 pub fn run(req: &DoctorRequest) -> Result<DoctorOutcome> {
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let cfg = match &req.source {
-        Source::OptionFiles(f) => discover::from_option_files(f.as_deref(), home.as_deref())?,
-        Source::Datadir(d) => discover::from_datadir(d),
-        Source::Tidb(f) => discover::from_tidb(f)?,
+        None => None,
+        Some(Source::OptionFiles(f)) => {
+            Some(discover::from_option_files(f.as_deref(), home.as_deref())?)
+        }
+        Some(Source::Datadir(d)) => Some(discover::from_datadir(d)),
+        Some(Source::Tidb(f)) => Some(discover::from_tidb(f)?),
     };
-    Ok(checks::run(&cfg, req))
+    Ok(checks::run(cfg.as_ref(), req))
 }

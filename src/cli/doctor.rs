@@ -2,11 +2,13 @@
 //! refuse, before they do.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 use time::OffsetDateTime;
 
 use crate::app::doctor::{DoctorRequest, Source};
+use crate::app::live::{DEFAULT_TIMEOUT, Target};
 use crate::app::verify::{FailOn, ReportFormat};
 use crate::pki::verify::Host;
 
@@ -38,11 +40,30 @@ pub struct DoctorArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    /// Also probe this running server (mysql://HOST[:PORT] or tls://HOST:PORT): its TLS, its chain
+    /// for each --host (default: the URL's host), and whether it serves the ssl_cert on disk;
+    /// repeatable. Alone (no -d, --defaults-file, --tidb-config): only these checks.
+    #[arg(long = "server", value_name = "TARGET")]
+    pub servers: Vec<String>,
+    /// For --server: seconds to wait for the connect and for each read and write [default: 10].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: Option<u64>,
 }
 
 impl DoctorArgs {
     /// Every flag check, once: the typed request.
     pub fn into_request(self) -> Result<DoctorRequest> {
+        let mut servers = Vec::new();
+        for s in &self.servers {
+            match Target::parse(s)? {
+                Some(t) => servers.push(t),
+                None => bail!("--server {s}: give mysql://HOST[:PORT] or tls://HOST:PORT"),
+            }
+        }
+        if servers.is_empty() && self.timeout.is_some() {
+            bail!("--timeout applies to --server only");
+        }
+        let server_hosts = self.hosts.iter().map(|h| Host::parse(h)).collect();
         let mut names = self.hosts;
         if names.is_empty() {
             names.extend(
@@ -55,13 +76,17 @@ impl DoctorArgs {
             bail!("--host: an empty name");
         }
         let source = match (self.datadir, self.tidb_config) {
-            (Some(d), _) => Source::Datadir(d),
-            (None, Some(t)) => Source::Tidb(t),
-            (None, None) => Source::OptionFiles(self.defaults_file),
+            (Some(d), _) => Some(Source::Datadir(d)),
+            (None, Some(t)) => Some(Source::Tidb(t)),
+            (None, None) if self.defaults_file.is_none() && !servers.is_empty() => None,
+            (None, None) => Some(Source::OptionFiles(self.defaults_file)),
         };
         Ok(DoctorRequest {
             source,
             hosts: names.iter().map(|h| Host::parse(h)).collect(),
+            servers,
+            server_hosts,
+            timeout: self.timeout.map_or(DEFAULT_TIMEOUT, Duration::from_secs),
             server_user: self.server_user,
             at: OffsetDateTime::now_utc().unix_timestamp(),
             fail_days: self.expires_within.map(i64::from),

@@ -50,13 +50,13 @@ impl Doctor<'_> {
     }
 }
 
-/// Runs every check on `cfg`.
-pub fn run(cfg: &ServerConfig, req: &DoctorRequest) -> DoctorOutcome {
+/// Runs every check on `cfg` (when files were looked for), then on the `--server` targets.
+pub fn run(cfg: Option<&ServerConfig>, req: &DoctorRequest) -> DoctorOutcome {
     let mut d = Doctor {
         req,
         out: DoctorOutcome {
-            source: cfg.source.clone(),
-            datadir: cfg.datadir.clone(),
+            source: cfg.map_or_else(|| "no files (--server only)".into(), |c| c.source.clone()),
+            datadir: cfg.and_then(|c| c.datadir.clone()),
             server_user: None,
             files: Vec::new(),
             findings: Vec::new(),
@@ -67,10 +67,30 @@ pub fn run(cfg: &ServerConfig, req: &DoctorRequest) -> DoctorOutcome {
         },
         account: None,
     };
+    let served = match cfg {
+        Some(cfg) => files(&mut d, cfg),
+        None => Served::default(),
+    };
+    super::server::run(&mut d, &served);
+    d.out
+}
+
+/// What the file checks found that the live checks compare the running server with.
+#[derive(Default)]
+pub(super) struct Served {
+    /// The CA certificates (`ssl_ca`, `ssl_capath`).
+    pub(super) anchors: Vec<Cert>,
+    /// `ssl_cert`: its role, its path and its first certificate.
+    pub(super) cert: Option<(String, std::path::PathBuf, Cert)>,
+}
+
+/// The checks of the files.
+fn files(d: &mut Doctor<'_>, cfg: &ServerConfig) -> Served {
+    let req = d.req;
     for n in &cfg.notes {
         d.push(Status::Note, "config", "server", None, n.clone(), None);
     }
-    server_user(&mut d, cfg);
+    server_user(d, cfg);
     if cfg.tls_disabled {
         d.push(
             Status::Error,
@@ -83,7 +103,7 @@ pub fn run(cfg: &ServerConfig, req: &DoctorRequest) -> DoctorOutcome {
     }
     let mut loaded: Vec<(ServerFile, Loaded)> = Vec::new();
     for f in &cfg.files {
-        if let Some(l) = check_file(&mut d, f) {
+        if let Some(l) = check_file(d, f) {
             loaded.push((f.clone(), l));
         }
     }
@@ -97,7 +117,7 @@ pub fn run(cfg: &ServerConfig, req: &DoctorRequest) -> DoctorOutcome {
         }
     }
     if let Some(dir) = &cfg.capath {
-        anchors.extend(read_dir_certs(&mut d, dir));
+        anchors.extend(read_dir_certs(d, dir));
     }
     if let Some(dir) = &cfg.crlpath {
         crls.extend(read_dir_crls(dir));
@@ -137,17 +157,25 @@ pub fn run(cfg: &ServerConfig, req: &DoctorRequest) -> DoctorOutcome {
             };
             let role = f.role.clone();
             engine(
-                &mut d, &role, &f.path, certs, &anchors, pair_crls, key, purpose, hosts,
+                d,
+                &role,
+                Some(&f.path),
+                certs,
+                &anchors,
+                pair_crls,
+                key,
+                purpose,
+                hosts,
             );
         }
     }
-    rsa_pair(&mut d, get(Kind::RsaPrivate), get(Kind::RsaPublic));
+    rsa_pair(d, get(Kind::RsaPrivate), get(Kind::RsaPublic));
     for (f, l) in &loaded {
         if let Loaded::Crls(list) = l {
-            check_crls(&mut d, f, list, &anchors);
+            check_crls(d, f, list, &anchors);
         }
     }
-    ca_key_nearby(&mut d, cfg);
+    ca_key_nearby(d, cfg);
     match cfg.require_secure_transport {
         Some(true) => d.push(
             Status::Ok,
@@ -169,7 +197,13 @@ pub fn run(cfg: &ServerConfig, req: &DoctorRequest) -> DoctorOutcome {
             ),
         ),
     }
-    d.out
+    let cert = match get(Kind::ServerCert) {
+        Some((f, Loaded::Certs(c))) => c
+            .first()
+            .map(|leaf| (f.role.clone(), f.path.clone(), leaf.clone())),
+        _ => None,
+    };
+    Served { anchors, cert }
 }
 
 /// The server's OS user: `--server-user`, else the `user` option, else the datadir's owner.
@@ -426,10 +460,10 @@ fn public_key(data: &[u8]) -> Option<Vec<u8>> {
 /// Runs the verification engine (relaxed: as the servers verify) and keeps its warnings and
 /// errors as findings.
 #[allow(clippy::too_many_arguments)]
-fn engine(
+pub(super) fn engine(
     d: &mut Doctor<'_>,
     role: &str,
-    path: &Path,
+    path: Option<&Path>,
     certs: &[Cert],
     anchors: &[Cert],
     crls: &[Crl],
@@ -471,7 +505,7 @@ fn engine(
             status,
             check: "verify",
             role: role.to_string(),
-            path: Some(path.to_path_buf()),
+            path: path.map(Path::to_path_buf),
             detail: c.detail.clone(),
             fix: None,
             engine: Some((index, i)),
@@ -494,7 +528,7 @@ fn engine(
             Status::Ok,
             "verify",
             role,
-            Some(path),
+            path,
             format!("verifies to ssl_ca {what}"),
             None,
         );
