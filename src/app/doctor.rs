@@ -6,6 +6,7 @@
 
 pub mod checks;
 pub mod discover;
+mod engine;
 mod related;
 mod server;
 

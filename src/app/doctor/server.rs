@@ -8,7 +8,8 @@
 use sha2::{Digest, Sha256};
 
 use super::Status;
-use super::checks::{Doctor, Served, engine};
+use super::checks::{Doctor, Served};
+use super::engine::engine;
 use crate::app::live::{self, ProbeOptions, Target};
 use crate::app::verify::WARN_DAYS;
 use crate::net::{self, Failure};
