@@ -61,16 +61,15 @@ pub fn write(store: &Store, password: &[u8], encryption: P12Encryption) -> Resul
     }
     let pw = password_str(password)?;
     let mut ks = KeyStore::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut unique = |alias: &str| -> Result<(), Error> {
         // Java's PKCS12KeyStore treats aliases case-insensitively too.
         let lower = alias.to_lowercase();
-        if alias.is_empty() || seen.contains(&lower) {
+        if alias.is_empty() || !seen.insert(lower) {
             return Err(Error::Unsupported(format!(
                 "PKCS#12: alias '{alias}' is empty or used twice"
             )));
         }
-        seen.push(lower);
         Ok(())
     };
     for key in &store.keys {
