@@ -59,9 +59,26 @@ impl Transaction {
         self.owner = owner;
     }
 
-    /// Creates `dir` (and parents) if missing; removed again if the transaction fails while empty.
+    /// Creates `dir` (and parents) if missing, mode 0755; removed again if the transaction
+    /// fails while empty.
     pub fn ensure_dir(&mut self, dir: &Path) -> Result<(), Error> {
+        self.ensure_dir_for(dir, Mode::Public)
+    }
+
+    /// Creates `dir` (and parents) if missing for a file of `mode`: 0700 for a directory that
+    /// holds only secrets, 0755 otherwise, whatever the umask (under umask 000 `mkdir -p` makes
+    /// 0777 directories, in which anyone could swap a key). A directory this transaction made
+    /// 0700 is widened to 0755 when a public file is staged in it.
+    fn ensure_dir_for(&mut self, dir: &Path, mode: Mode) -> Result<(), Error> {
+        let bits = match mode {
+            Mode::Secret => 0o700,
+            Mode::Public => 0o755,
+        };
         if dir.as_os_str().is_empty() || dir.is_dir() {
+            if bits == 0o755 && self.created_dirs.iter().any(|d| d == dir) {
+                fs::set_permissions(dir, Permissions::from_mode(bits))
+                    .map_err(|e| Error::io(dir, &e))?;
+            }
             return Ok(());
         }
         let mut missing = Vec::new();
@@ -70,9 +87,20 @@ impl Transaction {
             missing.push(d.to_path_buf());
             cur = d.parent();
         }
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         missing.reverse();
-        self.created_dirs.extend(missing);
+        for d in missing {
+            // Parents are plain directories (0755); only the file's own directory is private.
+            let bits = if d == dir { bits } else { 0o755 };
+            match fs::create_dir(&d) {
+                Ok(()) => {}
+                // Made meanwhile by someone else: theirs, leave its mode alone.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => continue,
+                Err(e) => return Err(Error::io(&d, &e)),
+            }
+            self.created_dirs.push(d.clone());
+            // chmod(2) is not subject to the umask, so the mode is exact.
+            fs::set_permissions(&d, Permissions::from_mode(bits)).map_err(|e| Error::io(&d, &e))?;
+        }
         Ok(())
     }
 
@@ -176,7 +204,7 @@ impl Transaction {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        self.ensure_dir(&dir)?;
+        self.ensure_dir_for(&dir, mode)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -401,6 +429,32 @@ mod tests {
             2,
             "temporaries or backups left behind: {left:?}"
         );
+    }
+
+    #[test]
+    fn directories_have_exact_modes_whatever_the_umask() {
+        let dir = tempfile::tempdir().unwrap();
+        // The umask is process-wide: test only through modes that a umask of 000 or 077 would
+        // change, i.e. make the directories and check the bits, not the umask's effect itself.
+        let keys = dir.path().join("a/keys");
+        let mut tx = Transaction::new(false);
+        tx.stage(&keys.join("k.pem"), b"k", Mode::Secret).unwrap();
+        tx.commit().unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o7777;
+        assert_eq!(mode(&dir.path().join("a")), 0o755);
+        assert_eq!(mode(&keys), 0o700);
+        let mixed = dir.path().join("b");
+        let mut tx = Transaction::new(false);
+        tx.stage(&mixed.join("k.pem"), b"k", Mode::Secret).unwrap();
+        tx.stage(&mixed.join("c.pem"), b"c", Mode::Public).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(mode(&mixed), 0o755);
+        // A directory that was there keeps its mode.
+        fs::set_permissions(&keys, Permissions::from_mode(0o750)).unwrap();
+        let mut tx = Transaction::new(false);
+        tx.stage(&keys.join("c.pem"), b"c", Mode::Public).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(mode(&keys), 0o750);
     }
 
     #[test]

@@ -165,6 +165,14 @@ pub enum IssuerError {
     /// The CA's validity ends before the new certificate could start.
     #[error("the CA has expired: it cannot sign a valid certificate")]
     Expired,
+    /// The CA only becomes valid after the requested not-after.
+    #[error(
+        "the CA is not valid before {not_before}, after the certificate would already have expired"
+    )]
+    NotYetValid {
+        /// The CA's not-before, as displayed.
+        not_before: String,
+    },
     /// The CA key's public half is not the CA certificate's.
     #[error("the CA key does not belong to the CA certificate")]
     KeyMismatch,
