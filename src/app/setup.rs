@@ -166,10 +166,21 @@ fn resolve_owner(user: Option<&str>, outcome: &mut SetupOutcome) -> Result<Optio
         ));
         return Ok(None);
     }
+    // A numeric id is taken as a uid (a container's mysql user often has no passwd entry);
+    // with an entry, its primary group is used as for a name.
+    if let Ok(uid) = user.parse::<u32>() {
+        let entry = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+            .ok()
+            .flatten();
+        return Ok(Some(Owner {
+            uid,
+            gid: entry.map(|u| u.gid.as_raw()),
+        }));
+    }
     match nix::unistd::User::from_name(user) {
         Ok(Some(u)) => Ok(Some(Owner {
             uid: u.uid.as_raw(),
-            gid: u.gid.as_raw(),
+            gid: Some(u.gid.as_raw()),
         })),
         Ok(None) => bail!("Error fetching user information: no user named '{user}'"),
         Err(e) => bail!("Error fetching user information for '{user}': {e}"),

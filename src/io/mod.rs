@@ -133,6 +133,7 @@ impl Mode {
 pub struct Owner {
     /// User id.
     pub uid: u32,
-    /// Group id (the user's primary group).
-    pub gid: u32,
+    /// Group id (the user's primary group); `None` leaves the group as it is (a numeric uid
+    /// with no passwd entry, as in containers).
+    pub gid: Option<u32>,
 }

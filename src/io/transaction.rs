@@ -222,8 +222,7 @@ impl Transaction {
             .set_permissions(Permissions::from_mode(mode.bits()))
             .map_err(fail)?;
         if let Some(owner) = self.owner {
-            std::os::unix::fs::fchown(temp.as_file(), Some(owner.uid), Some(owner.gid))
-                .map_err(fail)?;
+            std::os::unix::fs::fchown(temp.as_file(), Some(owner.uid), owner.gid).map_err(fail)?;
         }
         temp.write_all(bytes).map_err(fail)?;
         temp.as_file().sync_all().map_err(fail)?;
