@@ -231,6 +231,9 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
     let dir = &req.datadir;
     let mut tx = Transaction::new(req.force);
     tx.ensure_dir(dir)?;
+    // Held from the skip-rule check to the commit: a second setup on this directory waits,
+    // then finds the first one's files (never a server certificate of another run's CA).
+    tx.lock(dir)?;
     outcome.datadir = io::canonicalize(dir)?;
     outcome.notes.push(format!(
         "Destination directory: {}",

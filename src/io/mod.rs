@@ -17,9 +17,11 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+mod lock;
 pub mod password;
 mod path;
 mod read;
+mod recover;
 mod transaction;
 
 pub use self::path::{
