@@ -11,5 +11,6 @@ mod issue;
 mod keys;
 mod mariadb;
 mod output;
+mod reliability;
 mod setup;
 mod verify;

@@ -277,11 +277,12 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
                 ));
                 validity.not_after = ca.not_after;
             }
-            // A CA not yet valid (its clock ahead, or issued with a future not-before): a
-            // certificate valid before its issuer is no more usable then (RFC 5280 §6.1.3
-            // checks every certificate of the path), so it starts with the CA, as not-after
-            // ends with it.
-            if validity.not_before < ca.not_before {
+            // A CA not yet valid (made on a machine whose clock is ahead, or with a future
+            // not-before): a certificate valid before its issuer is no more usable then
+            // (RFC 5280 §6.1.3 checks every certificate of the path), so it starts with the
+            // CA, as not-after ends with it. Under a CA valid now, explicit past dates are
+            // kept: that is how expired test certificates are made.
+            if ca.not_before > OffsetDateTime::now_utc() && validity.not_before < ca.not_before {
                 if validity.not_after <= ca.not_before {
                     return Err(IssuerError::NotYetValid {
                         not_before: crate::pki::cert::display_time(ca.not_before),
