@@ -25,6 +25,9 @@ pub mod pki;
 mod report;
 mod untrusted;
 
+#[cfg(test)]
+mod proptests;
+
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::ExitCode;
