@@ -20,6 +20,8 @@ mod app;
 mod cli;
 mod dropin;
 pub mod formats;
+#[doc(hidden)]
+pub mod fuzzing;
 mod io;
 pub mod pki;
 mod report;

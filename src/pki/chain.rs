@@ -85,12 +85,21 @@ impl<'a> Graph<'a> {
     fn new(der: &'a [Vec<u8>]) -> Result<Graph<'a>, Error> {
         let certs = parse_all(der)?;
         let n = certs.len();
-        let mut by_subject: HashMap<&[u8], Vec<usize>> = HashMap::new();
+        // Subject DER → the certificates with that name, grouped by public key: one signature
+        // check per (child, distinct key), however many certificates share the name and key
+        // (10,000 re-issued certificates with one subject and key were 10^8 checks).
+        let mut by_subject: HashMap<&[u8], Vec<Vec<usize>>> = HashMap::new();
+        let mut group_of: HashMap<(&[u8], &[u8]), usize> = HashMap::new();
         for (i, p) in certs.iter().enumerate() {
-            by_subject
-                .entry(p.cert.subject().as_raw())
-                .or_default()
-                .push(i);
+            let subject = p.cert.subject().as_raw();
+            let groups = by_subject.entry(subject).or_default();
+            let g = *group_of
+                .entry((subject, p.cert.public_key().raw))
+                .or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+            groups[g].push(i);
         }
         let skid: Vec<Option<&[u8]>> = certs.iter().map(|p| subject_key_id(&p.cert)).collect();
         let mut issuers = vec![Vec::new(); n];
@@ -105,26 +114,32 @@ impl<'a> Graph<'a> {
                 continue;
             }
             let akid = authority_key_id(child);
-            let Some(candidates) = by_subject.get(child.issuer().as_raw()) else {
+            let Some(groups) = by_subject.get(child.issuer().as_raw()) else {
                 continue;
             };
-            for &j in candidates {
-                if j == i {
+            for members in groups {
+                // Narrowed by key identifier when both sides have one (RFC 5280 §4.2.1.1).
+                let fits = |j: usize| {
+                    j != i
+                        && match (akid, skid[j]) {
+                            (Some(a), Some(s)) => a == s,
+                            _ => true,
+                        }
+                };
+                let Some(&first) = members.iter().find(|&&j| fits(j)) else {
                     continue;
-                }
-                if let (Some(a), Some(s)) = (akid, skid[j])
-                    && a != s
-                {
-                    continue;
-                }
+                };
                 if child
-                    .verify_signature(Some(certs[j].cert.public_key()))
+                    .verify_signature(Some(certs[first].cert.public_key()))
                     .is_ok()
                 {
-                    issuers[i].push(j);
-                    issues_other[j] = true;
+                    for &j in members.iter().filter(|&&j| fits(j)) {
+                        issuers[i].push(j);
+                        issues_other[j] = true;
+                    }
                 }
             }
+            issuers[i].sort_unstable();
         }
         Ok(Graph {
             certs,

@@ -391,6 +391,12 @@ fn check_cost(scheme: &EncryptionScheme) -> Result<(), Error> {
     })
 }
 
+/// Leaves this thread `units` of KDF work for what follows (a fuzz input); not for the tool.
+#[doc(hidden)]
+pub fn fuzz_kdf_allowance(units: u64) {
+    KDF_BUDGET.with(|spent| spent.set(MAX_KDF_TOTAL.saturating_sub(units)));
+}
+
 /// A PRF's name, its cost per iteration relative to HMAC-SHA-256, and its output length.
 ///
 /// The weights were measured on the 2-core build machine (sha2 with SHA-NI): 10,000,000
