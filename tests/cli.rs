@@ -6,6 +6,7 @@ mod util;
 mod dropin;
 mod export;
 mod golden;
+mod hostile;
 mod inspect;
 mod issue;
 mod keys;
