@@ -14,7 +14,7 @@ secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 export RUSTC_BOOTSTRAP=1
 targets=${*:-$(cargo fuzz list)}
-cargo fuzz build -O $targets >/dev/null 2>&1 || cargo fuzz build -O || exit 1
+cargo fuzz build -O >/dev/null 2>&1 || cargo fuzz build -O || exit 1
 mkdir -p logs
 status=0
 for t in $targets; do
