@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DBTLS=$(realpath "${2:-$ROOT/target/release/dbtls}" 2>/dev/null || echo "$ROOT/target/release/dbtls")
 [ -x "$DBTLS" ] || (cd "$ROOT" && cargo build --release --quiet)
 W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$W"' EXIT
 cd "$W"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=Bench CA" \
@@ -45,7 +45,10 @@ CNF
     i=0; set --; while [ $i -lt "$N" ]; do set -- "$@" leaf.csr; i=$((i+1)); done
     if [ -n "$SUBJ" ]; then set -- -subj "$SUBJ" -infiles "$@"; else set -- -infiles "$@"; fi
     openssl ca -batch -notext -config "$W/$NAME/ca.cnf" -cert ca.pem -keyfile ca-key.pem \
-        -out "$NAME.pem" "$@" 2>/dev/null
+        -out /dev/null "$@" 2>/dev/null
+    # -out keeps only the last certificate; new_certs_dir has them all.
+    cat "$W/$NAME"/new/*.pem > "$NAME.pem"
+    echo "$NAME.pem: $(grep -c 'BEGIN CERTIFICATE' "$NAME.pem") certificates"
 }
 t0=$(date +%s.%N)
 NAME=dup SUBJ= sign dup dup

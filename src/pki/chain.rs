@@ -335,6 +335,40 @@ mod tests {
     }
 
     #[test]
+    fn a_leaf_named_like_its_ca_and_many_copies_of_one_key_are_ordered() {
+        use crate::pki::cert::{self, Issuer, Signer};
+        use crate::pki::profile::Profile;
+        let ca_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let ca = cert::issue(
+            &cert::tests::spec(Profile::Ca { path_len: None }, &ca_key, "Same"),
+            Signer::SelfSigned(&ca_key),
+        )
+        .unwrap()
+        .cert;
+        let issuer = Issuer::new(ca.clone(), ca_key).unwrap();
+        let leaf_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        // Twenty leaves with the CA's own name and one key: each is issued by the CA only.
+        let leaves: Vec<Vec<u8>> = (0..20)
+            .map(|_| {
+                let spec = cert::tests::spec(Profile::Client, &leaf_key, "Same");
+                cert::issue(&spec, Signer::Ca(&issuer))
+                    .unwrap()
+                    .cert
+                    .der()
+                    .to_vec()
+            })
+            .collect();
+        let mut all = vec![ca.der().to_vec()];
+        all.extend(leaves.iter().cloned());
+        let o = order_for_key(&all, &leaf_key.public_key_der()).unwrap();
+        assert_eq!(o.certs, vec![leaves[0].clone(), ca.der().to_vec()]);
+        assert_eq!(o.warnings.len(), 19, "{:?}", o.warnings);
+        let o = order_all(&all).unwrap();
+        assert_eq!(o.certs.len(), 21);
+        assert_eq!(o.certs[..2], [leaves[0].clone(), ca.der().to_vec()]);
+    }
+
+    #[test]
     fn incomplete_chain_warns_and_wrong_key_fails() {
         let (chain, key) = three();
         let o = order_for_key(&chain[..2], &key.public_key_der()).unwrap();
