@@ -7,7 +7,8 @@
 # Needs cargo-fuzz (`cargo install cargo-fuzz`) and a nightly compiler; a stable one works with
 # RUSTC_BOOTSTRAP=1, which this script sets (see README "Reliability"). The corpus of each target
 # grows in fuzz/corpus/TARGET (not committed), starting from the committed fuzz/seeds/TARGET;
-# a failing input is saved in fuzz/artifacts/TARGET/ and the log in fuzz/logs/TARGET.log.
+# a failing input is saved in fuzz/artifacts/TARGET/ and the log in fuzz/logs/TARGET.log. Once
+# fixed, copy it to fuzz/regressions/TARGET/: the unit tests run every file there.
 set -u
 cd "$(dirname "$0")"
 secs=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
@@ -19,8 +20,11 @@ mkdir -p logs
 status=0
 for t in $targets; do
     mkdir -p "corpus/$t"
+    extra=
+    [ -d "regressions/$t" ] && extra="regressions/$t"
     start=$(date +%s)
-    if cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
+    # shellcheck disable=SC2086 # $extra is one directory or nothing
+    if cargo fuzz run -O "$t" "corpus/$t" "seeds/$t" $extra -- \
         -max_total_time="$secs" -timeout=1 -rss_limit_mb=512 -print_final_stats=1 \
         >"logs/$t.log" 2>&1; then
         result=ok
