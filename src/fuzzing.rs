@@ -141,12 +141,15 @@ fn split<'a>(data: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
 
 #[cfg(test)]
 mod tests {
+    /// A target's name and entry point.
+    type Target = (&'static str, fn(&[u8]));
+
     /// Every committed seed and every saved fuzzer finding (`fuzz/regressions/TARGET/`, where a
     /// crash input goes once fixed) runs through its target in the normal suite, so CI keeps
     /// them fixed without a fuzzer.
     #[test]
     fn seeds_and_regressions_run_clean() {
-        let targets: [(&str, fn(&[u8])); 6] = [
+        let targets: [Target; 6] = [
             ("inspect", super::inspect),
             ("key", super::key),
             ("subject", super::subject),
