@@ -152,6 +152,46 @@ pub fn read_option_file(
         None => bail!("{}: no such file or directory", path.display()),
     };
     let base = path.parent().unwrap_or(Path::new("."));
+    parse_option_text(
+        &text,
+        groups,
+        opts,
+        &mut |directive, opts| match directive {
+            Directive::IncludeDir(inc) => {
+                let dir = base.join(inc);
+                let mut files: Vec<PathBuf> = match crate::io::list_dir(&dir) {
+                    Ok(files) => files,
+                    Err(_) => return Ok(()), // MySQL ignores a missing !includedir
+                };
+                files.retain(|p| p.extension().is_some_and(|e| e == "cnf"));
+                files.sort();
+                for f in files {
+                    read_option_file(&f, groups, opts, depth + 1)?;
+                }
+                Ok(())
+            }
+            Directive::Include(inc) => read_option_file(&base.join(inc), groups, opts, depth + 1),
+        },
+    )
+}
+
+/// An `!include FILE` or `!includedir DIR` line of an option file.
+pub enum Directive<'a> {
+    /// `!include FILE`.
+    Include(&'a str),
+    /// `!includedir DIR`.
+    IncludeDir(&'a str),
+}
+
+/// Parses the text of one option file into `opts` (see [`read_option_file`]), handing each
+/// include directive (with `opts`) to `include`. No file access of its own: this is what the fuzz target
+/// reads.
+pub fn parse_option_text(
+    text: &str,
+    groups: &[&str],
+    opts: &mut FileOptions,
+    include: &mut dyn FnMut(Directive<'_>, &mut FileOptions) -> Result<()>,
+) -> Result<()> {
     let mut in_group = false;
     for raw in text.lines() {
         let line = raw.trim();
@@ -159,20 +199,11 @@ pub fn read_option_file(
             continue;
         }
         if let Some(inc) = line.strip_prefix("!includedir") {
-            let dir = base.join(inc.trim());
-            let mut files: Vec<PathBuf> = match crate::io::list_dir(&dir) {
-                Ok(files) => files,
-                Err(_) => continue, // MySQL ignores a missing !includedir
-            };
-            files.retain(|p| p.extension().is_some_and(|e| e == "cnf"));
-            files.sort();
-            for f in files {
-                read_option_file(&f, groups, opts, depth + 1)?;
-            }
+            include(Directive::IncludeDir(inc.trim()), opts)?;
             continue;
         }
         if let Some(inc) = line.strip_prefix("!include") {
-            read_option_file(&base.join(inc.trim()), groups, opts, depth + 1)?;
+            include(Directive::Include(inc.trim()), opts)?;
             continue;
         }
         if let Some(group) = line.strip_prefix('[').and_then(|l| l.split(']').next()) {

@@ -21,11 +21,16 @@ mod app;
 mod cli;
 mod dropin;
 pub mod formats;
+#[doc(hidden)]
+pub mod fuzzing;
 mod io;
 mod net;
 pub mod pki;
 mod report;
 mod untrusted;
+
+#[cfg(test)]
+mod proptests;
 
 use std::ffi::OsString;
 use std::path::Path;

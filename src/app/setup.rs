@@ -173,10 +173,21 @@ fn resolve_owner(user: Option<&str>, outcome: &mut SetupOutcome) -> Result<Optio
         ));
         return Ok(None);
     }
+    // A numeric id is taken as a uid (a container's mysql user often has no passwd entry);
+    // with an entry, its primary group is used as for a name.
+    if let Ok(uid) = user.parse::<u32>() {
+        let entry = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+            .ok()
+            .flatten();
+        return Ok(Some(Owner {
+            uid,
+            gid: entry.map(|u| u.gid.as_raw()),
+        }));
+    }
     match nix::unistd::User::from_name(user) {
         Ok(Some(u)) => Ok(Some(Owner {
             uid: u.uid.as_raw(),
-            gid: u.gid.as_raw(),
+            gid: Some(u.gid.as_raw()),
         })),
         Ok(None) => bail!("Error fetching user information: no user named '{user}'"),
         Err(e) => bail!("Error fetching user information for '{user}': {e}"),
@@ -230,6 +241,9 @@ pub fn run_with(req: &SetupRequest, stale: Stale) -> Result<SetupOutcome> {
     let dir = &req.datadir;
     let mut tx = Transaction::new(req.force);
     tx.ensure_dir(dir)?;
+    // Held from the skip-rule check to the commit: a second setup on this directory waits,
+    // then finds the first one's files (never a server certificate of another run's CA).
+    tx.lock(dir)?;
     outcome.datadir = io::canonicalize(dir)?;
     outcome.notes.push(format!(
         "Destination directory: {}",

@@ -147,8 +147,10 @@ fn request(
     key: StoreKeyArgs,
     passout: Option<PassSpec>,
     alias: Option<String>,
-) -> ExportRequest {
-    ExportRequest {
+) -> Result<ExportRequest> {
+    // Both from stdin would read both lines into the first password (found in review).
+    super::common::check_specs(&[key.passin.as_ref(), passout.as_ref()])?;
+    Ok(ExportRequest {
         container,
         out: common.out,
         certs: common.certs,
@@ -156,7 +158,7 @@ fn request(
         passout,
         alias,
         force: common.force,
-    }
+    })
 }
 
 impl TryFrom<ExportArgs> for Request {
@@ -168,7 +170,7 @@ impl TryFrom<ExportArgs> for Request {
                 if a.passout.is_some() && a.key.key.is_none() {
                     bail!("--passout encrypts the key of a PEM export: give --key too");
                 }
-                Request::Export(request(Container::Pem, a.common, a.key, a.passout, None))
+                Request::Export(request(Container::Pem, a.common, a.key, a.passout, None)?)
             }
             ExportCommand::P7b(a) => {
                 let no_key = StoreKeyArgs {
@@ -181,11 +183,15 @@ impl TryFrom<ExportArgs> for Request {
                     no_key,
                     None,
                     None,
-                ))
+                )?)
             }
-            ExportCommand::Jks(a) => {
-                Request::Export(request(Container::Jks, a.common, a.key, a.passout, a.alias))
-            }
+            ExportCommand::Jks(a) => Request::Export(request(
+                Container::Jks,
+                a.common,
+                a.key,
+                a.passout,
+                a.alias,
+            )?),
             ExportCommand::P12(a) => {
                 let s = a.store;
                 Request::Export(request(
@@ -194,7 +200,7 @@ impl TryFrom<ExportArgs> for Request {
                     s.key,
                     s.passout,
                     s.alias,
-                ))
+                )?)
             }
             ExportCommand::Bundle(a) => {
                 let name = &a.name;

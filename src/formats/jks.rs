@@ -265,18 +265,17 @@ pub fn write(store: &Store, password: &[u8]) -> Result<Vec<u8>, Error> {
             "JKS: a key entry without its key cannot be written".into(),
         ));
     }
-    let mut aliases: Vec<String> = Vec::new();
+    let mut aliases: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut check_alias = |alias: &str| -> Result<String, Error> {
         let lower = java_alias(alias);
         if lower.is_empty() {
             return Err(Error::Unsupported("JKS: an alias may not be empty".into()));
         }
-        if aliases.contains(&lower) {
+        if !aliases.insert(lower.clone()) {
             return Err(Error::Unsupported(format!(
                 "JKS: alias '{lower}' is used twice (aliases are case-insensitive)"
             )));
         }
-        aliases.push(lower.clone());
         Ok(lower)
     };
     let count = u32::try_from(store.keys.len() + store.certs.len())

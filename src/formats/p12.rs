@@ -60,17 +60,37 @@ pub fn write(store: &Store, password: &[u8], encryption: P12Encryption) -> Resul
         ));
     }
     let pw = password_str(password)?;
+    // The PKCS#12 MAC key (and the legacy PBE keys) are derived from the password as a
+    // BMPString (RFC 7292 Appendix B.1), which has no room for characters beyond U+FFFF; the
+    // writer failed with "malformed ASN.1 DER value for BMPString" (found by a property test).
+    // Aliases are BMPStrings too (friendlyName, PKCS#9).
+    if let Some(c) = pw.chars().find(|c| u32::from(*c) > 0xFFFF) {
+        return Err(Error::Unsupported(format!(
+            "PKCS#12: the password contains U+{:X}, beyond the 16-bit characters PKCS#12 passwords are encoded in; choose another password",
+            u32::from(c)
+        )));
+    }
+    let non_bmp = store
+        .keys
+        .iter()
+        .map(|k| &k.alias)
+        .chain(store.certs.iter().map(|c| &c.alias))
+        .find(|a| a.chars().any(|c| u32::from(c) > 0xFFFF));
+    if let Some(alias) = non_bmp {
+        return Err(Error::Unsupported(format!(
+            "PKCS#12: the alias '{alias}' has a character beyond U+FFFF, which a friendlyName (BMPString) cannot hold"
+        )));
+    }
     let mut ks = KeyStore::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut unique = |alias: &str| -> Result<(), Error> {
         // Java's PKCS12KeyStore treats aliases case-insensitively too.
         let lower = alias.to_lowercase();
-        if alias.is_empty() || seen.contains(&lower) {
+        if alias.is_empty() || !seen.insert(lower) {
             return Err(Error::Unsupported(format!(
                 "PKCS#12: alias '{alias}' is empty or used twice"
             )));
         }
-        seen.push(lower);
         Ok(())
     };
     for key in &store.keys {

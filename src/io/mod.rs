@@ -18,9 +18,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub mod access;
+mod lock;
 pub mod password;
 mod path;
 mod read;
+mod recover;
 mod transaction;
 
 pub use self::path::{
@@ -135,6 +137,7 @@ impl Mode {
 pub struct Owner {
     /// User id.
     pub uid: u32,
-    /// Group id (the user's primary group).
-    pub gid: u32,
+    /// Group id (the user's primary group); `None` leaves the group as it is (a numeric uid
+    /// with no passwd entry, as in containers).
+    pub gid: Option<u32>,
 }

@@ -155,9 +155,14 @@ pub enum Purpose {
 
 fn first_line(reader: impl Read, what: &str) -> Result<String> {
     let mut line = String::new();
-    BufReader::new(reader.take(64 * 1024))
+    let n = BufReader::new(reader.take(64 * 1024))
         .read_line(&mut line)
         .with_context(|| format!("reading the password from {what}"))?;
+    // Nothing at all (a closed or empty stdin, an empty file) is not an empty password: saying
+    // "wrong password" for it sent users looking for a typo.
+    if n == 0 {
+        bail!("no password read from {what} (it is empty or closed)");
+    }
     while line.ends_with(['\n', '\r']) {
         line.pop();
     }

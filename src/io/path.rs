@@ -145,7 +145,7 @@ pub fn owner_of(path: &Path) -> Result<super::Owner, super::Error> {
     let m = fs::metadata(path).map_err(|e| super::Error::io(path, &e))?;
     Ok(super::Owner {
         uid: m.uid(),
-        gid: m.gid(),
+        gid: Some(m.gid()),
     })
 }
 

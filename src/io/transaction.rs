@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 use zeroize::Zeroizing;
 
+use super::lock::{self, DirLock};
 use super::path::FileId;
+use super::recover::{self, OLD_PREFIX, Plan, TEMP_PREFIX};
 use super::{Error, Mode, Owner, Reason, exists};
 
 struct Staged {
@@ -59,6 +61,9 @@ pub struct Transaction {
     removals: Vec<PathBuf>,
     created_dirs: Vec<PathBuf>,
     batch: bool,
+    /// The directories written into, each locked ([`crate::io::lock`]) and recovered
+    /// ([`crate::io::recover`]) when first touched, by canonical path.
+    locks: Vec<(PathBuf, Option<DirLock>)>,
 }
 
 impl Transaction {
@@ -72,6 +77,7 @@ impl Transaction {
             removals: Vec::new(),
             created_dirs: Vec::new(),
             batch: false,
+            locks: Vec::new(),
         }
     }
 
@@ -83,14 +89,53 @@ impl Transaction {
         self.batch = batch;
     }
 
+    /// Locks `dir` for this transaction (waiting for another run that holds it), then
+    /// completes or removes what a killed run left there. Staging a file locks its directory
+    /// already; setup calls this first so that its skip-rule check and its commit happen under
+    /// one lock.
+    pub fn lock(&mut self, dir: &Path) -> Result<(), Error> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if self.locks.iter().any(|(d, _)| *d == key) {
+            return Ok(());
+        }
+        let held = lock::lock_dir(dir)?;
+        if held.is_some() {
+            recover::recover(dir);
+        }
+        self.locks.push((key, held));
+        Ok(())
+    }
+
     /// Every file written will be chowned to `owner`.
     pub fn set_owner(&mut self, owner: Option<Owner>) {
         self.owner = owner;
     }
 
-    /// Creates `dir` (and parents) if missing; removed again if the transaction fails while empty.
+    /// Creates `dir` (and parents) if missing, mode 0755; removed again if the transaction
+    /// fails while empty.
     pub fn ensure_dir(&mut self, dir: &Path) -> Result<(), Error> {
+        self.ensure_dir_for(dir, Mode::Public)
+    }
+
+    /// Creates `dir` (and parents) if missing for a file of `mode`: 0700 for a directory that
+    /// holds only secrets, 0755 otherwise, whatever the umask (under umask 000 `mkdir -p` makes
+    /// 0777 directories, in which anyone could swap a key). A directory this transaction made
+    /// 0700 is widened to 0755 when a public file is staged in it.
+    fn ensure_dir_for(&mut self, dir: &Path, mode: Mode) -> Result<(), Error> {
+        let bits = match mode {
+            Mode::Secret => 0o700,
+            Mode::Public => 0o755,
+        };
         if dir.as_os_str().is_empty() || dir.is_dir() {
+            if bits == 0o755 && self.created_dirs.iter().any(|d| d == dir) {
+                fs::set_permissions(dir, Permissions::from_mode(bits))
+                    .map_err(|e| Error::io(dir, &e))?;
+            }
             return Ok(());
         }
         let mut missing = Vec::new();
@@ -99,9 +144,20 @@ impl Transaction {
             missing.push(d.to_path_buf());
             cur = d.parent();
         }
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         missing.reverse();
-        self.created_dirs.extend(missing);
+        for d in missing {
+            // Parents are plain directories (0755); only the file's own directory is private.
+            let bits = if d == dir { bits } else { 0o755 };
+            match fs::create_dir(&d) {
+                Ok(()) => {}
+                // Made meanwhile by someone else: theirs, leave its mode alone.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && d.is_dir() => continue,
+                Err(e) => return Err(Error::io(&d, &e)),
+            }
+            self.created_dirs.push(d.clone());
+            // chmod(2) is not subject to the umask, so the mode is exact.
+            fs::set_permissions(&d, Permissions::from_mode(bits)).map_err(|e| Error::io(&d, &e))?;
+        }
         Ok(())
     }
 
@@ -147,6 +203,7 @@ impl Transaction {
     /// back under its name and the backup is gone.
     pub fn move_aside(&mut self, path: &Path, tag: &str) -> Result<PathBuf, Error> {
         existing_file(path)?;
+        self.lock(path.parent().unwrap_or(Path::new(".")))?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -171,6 +228,7 @@ impl Transaction {
     /// moved aside in this transaction.
     pub fn remove(&mut self, path: &Path) -> Result<(), Error> {
         existing_file(path)?;
+        self.lock(path.parent().unwrap_or(Path::new(".")))?;
         let id = FileId::of(path);
         if let Some(other) = self.staged.iter().find(|s| s.id.same(&id)) {
             return Err(twice(path, &other.path));
@@ -222,16 +280,17 @@ impl Transaction {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        self.ensure_dir(&dir)?;
+        self.ensure_dir_for(&dir, mode)?;
+        self.lock(&dir)?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         // tempfile opens with O_CREAT|O_EXCL and mode 0600: a key is never readable by others,
         // not even for a moment.
+        // The prefix is how the next run recognises this file if we are killed before commit.
         let mut temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
+            .prefix(&format!("{TEMP_PREFIX}{name}."))
             .tempfile_in(&dir)
             .map_err(|e| Error::io(&dir, &e))?;
         let fail = |e: io::Error| Error::io(path, &e);
@@ -240,8 +299,7 @@ impl Transaction {
             .set_permissions(Permissions::from_mode(mode.bits()))
             .map_err(fail)?;
         if let Some(owner) = self.owner {
-            std::os::unix::fs::fchown(temp.as_file(), Some(owner.uid), Some(owner.gid))
-                .map_err(fail)?;
+            std::os::unix::fs::fchown(temp.as_file(), Some(owner.uid), owner.gid).map_err(fail)?;
         }
         temp.write_all(bytes).map_err(fail)?;
         if !self.batch {
@@ -287,8 +345,29 @@ impl Transaction {
         let removals = std::mem::take(&mut self.removals);
         let mut done: Vec<Done> = Vec::new();
         let mut dirs: Vec<PathBuf> = Vec::new();
-        let fail = |done: &[Done], this: &mut Transaction, e: Error| {
+        // More than one step: journal them first, so that a run killed halfway through is
+        // completed by the next one instead of leaving a mix (see crate::io::recover).
+        let mut journal = None;
+        if staged.len() + aside.len() > 1 {
+            let mut plan = Plan::default();
+            for a in &aside {
+                plan.aside(&a.path, &a.backup, !staged.iter().any(|s| s.path == a.path));
+            }
+            for s in &staged {
+                plan.rename(s.temp.path(), &s.path);
+            }
+            let first = staged
+                .first()
+                .map(|s| s.path.as_path())
+                .or_else(|| aside.first().map(|a| a.path.as_path()));
+            let dir = first.and_then(Path::parent).unwrap_or(Path::new("."));
+            journal = Some(plan.write(dir)?);
+        }
+        let mut fail = |done: &[Done], this: &mut Transaction, e: Error| {
             rollback(done);
+            if let Some(j) = journal.take() {
+                j.finish();
+            }
             this.remove_created_dirs();
             Err(e)
         };
@@ -401,6 +480,9 @@ impl Transaction {
                 let _ = f.sync_all();
             }
         }
+        if let Some(j) = journal.take() {
+            j.finish();
+        }
         self.created_dirs.clear();
         // The written files; a moved-aside original is not one (its replacement, if any, is).
         Ok(done
@@ -445,7 +527,7 @@ fn backup_name(path: &Path) -> PathBuf {
     let mut rnd = [0u8; 6];
     let _ = getrandom::fill(&mut rnd);
     let tag: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
-    path.with_file_name(format!(".{name}.{tag}.old"))
+    path.with_file_name(format!("{OLD_PREFIX}{name}.{tag}"))
 }
 
 fn rollback(done: &[Done]) {

@@ -137,6 +137,7 @@ pub struct Issuer {
     key: PrivateKey,
     key_id: Vec<u8>,
     path_len: Option<u32>,
+    not_before: OffsetDateTime,
     not_after: OffsetDateTime,
     crl_sign: bool,
 }
@@ -194,7 +195,14 @@ impl Issuer {
         .map_err(|e| IssuerError::NotAfterOutOfRange {
             detail: e.to_string(),
         })?;
+        let not_before = OffsetDateTime::from_unix_timestamp(
+            parsed.validity().not_before.timestamp(),
+        )
+        .map_err(|e| IssuerError::NotAfterOutOfRange {
+            detail: e.to_string(),
+        })?;
         Ok(Issuer {
+            not_before,
             subject_der: parsed.subject().as_raw().to_vec(),
             path_len: bc.value.path_len_constraint,
             key_id,
@@ -277,9 +285,27 @@ pub fn issue(spec: &CertSpec, signer: Signer<'_>) -> Result<Issued, Error> {
                     crate::pki::cert::display_time(ca.not_after)
                 ));
                 validity.not_after = ca.not_after;
-                if validity.not_after <= validity.not_before {
-                    return Err(IssuerError::Expired.into());
+            }
+            // A CA not yet valid (made on a machine whose clock is ahead, or with a future
+            // not-before): a certificate valid before its issuer is no more usable then
+            // (RFC 5280 §6.1.3 checks every certificate of the path), so it starts with the
+            // CA, as not-after ends with it. Under a CA valid now, explicit past dates are
+            // kept: that is how expired test certificates are made.
+            if ca.not_before > OffsetDateTime::now_utc() && validity.not_before < ca.not_before {
+                if validity.not_after <= ca.not_before {
+                    return Err(IssuerError::NotYetValid {
+                        not_before: crate::pki::cert::display_time(ca.not_before),
+                    }
+                    .into());
                 }
+                warnings.push(format!(
+                    "not-before clamped to the CA's own not-before, {}",
+                    crate::pki::cert::display_time(ca.not_before)
+                ));
+                validity.not_before = ca.not_before;
+            }
+            if validity.not_after <= validity.not_before {
+                return Err(IssuerError::Expired.into());
             }
             (&ca.key, ca.subject_der.clone(), Some(ca.key_id.as_slice()))
         }
@@ -427,6 +453,38 @@ pub(crate) mod tests {
             validity: Validity::days_from(OffsetDateTime::now_utc(), 30),
             serial: random_serial().unwrap(),
         }
+    }
+
+    #[test]
+    fn a_ca_not_yet_valid_clamps_not_before_or_refuses() {
+        let now = OffsetDateTime::now_utc();
+        let ca_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let mut ca_spec = spec(Profile::Ca { path_len: None }, &ca_key, "Future CA");
+        ca_spec.validity =
+            Validity::between(now + Duration::days(10), now + Duration::days(100)).unwrap();
+        let ca = issue(&ca_spec, Signer::SelfSigned(&ca_key)).unwrap();
+        let issuer = Issuer::new(ca.cert.clone(), ca_key).unwrap();
+        let leaf_key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let mut leaf = spec(Profile::Client, &leaf_key, "leaf");
+        leaf.validity = Validity::days_from(now, 30);
+        let issued = issue(&leaf, Signer::Ca(&issuer)).unwrap();
+        assert!(
+            issued
+                .warnings
+                .iter()
+                .any(|w| w.contains("not-before clamped")),
+            "{:?}",
+            issued.warnings
+        );
+        let (_, parsed) = X509Certificate::from_der(issued.cert.der()).unwrap();
+        assert_eq!(
+            parsed.validity().not_before.timestamp(),
+            ca_spec.validity.not_before.unix_timestamp()
+        );
+        // Ends before the CA starts: nothing to clamp to.
+        leaf.validity = Validity::days_from(now, 5);
+        let err = issue(&leaf, Signer::Ca(&issuer)).unwrap_err();
+        assert!(err.to_string().contains("not valid before"), "{err}");
     }
 
     #[test]

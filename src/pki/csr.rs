@@ -116,6 +116,8 @@ pub fn parse(data: &[u8]) -> Result<Request, Error> {
             detail: e.to_string(),
         })?;
     let info = &csr.certification_request_info;
+    // A requester's subject is signed as it is: refuse what we would refuse in --subject.
+    super::name::check_der(info.subject.as_raw())?;
     let mut sans = Vec::new();
     let mut ignored = Vec::new();
     for ext in csr.requested_extensions().into_iter().flatten() {
@@ -170,6 +172,26 @@ mod tests {
             assert_eq!(req.public_key_der, key.public_key_der());
             assert_eq!(req.sans, sans);
         }
+    }
+
+    #[test]
+    fn a_csr_subject_with_a_terminal_escape_is_refused() {
+        let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        // Built by hand: our own name builder refuses the ESC already.
+        let cn = crate::pki::name::tlv(0x0C, b"evil\x1b]0;pwned\x07");
+        let oid = crate::pki::name::tlv(0x06, &[0x55, 0x04, 0x03]);
+        let atv = crate::pki::name::tlv(0x30, &[oid, cn].concat());
+        let subject = crate::pki::name::tlv(0x30, &crate::pki::name::tlv(0x31, &atv));
+        let csr = build(&subject, &[], &key).unwrap();
+        let err = parse(csr.der()).unwrap_err().to_string();
+        assert!(err.contains("U+001B"), "{err}");
+        // 65-character CN from a CSR: over ub-common-name.
+        let long = crate::pki::name::tlv(0x0C, "x".repeat(65).as_bytes());
+        let oid = crate::pki::name::tlv(0x06, &[0x55, 0x04, 0x03]);
+        let atv = crate::pki::name::tlv(0x30, &[oid, long].concat());
+        let subject = crate::pki::name::tlv(0x30, &crate::pki::name::tlv(0x31, &atv));
+        let csr = build(&subject, &[], &key).unwrap();
+        assert!(parse(csr.der()).unwrap_err().to_string().contains("64"));
     }
 
     #[test]

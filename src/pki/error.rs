@@ -171,6 +171,14 @@ pub enum IssuerError {
     /// The CA's validity ends before the new certificate could start.
     #[error("the CA has expired: it cannot sign a valid certificate")]
     Expired,
+    /// The CA only becomes valid after the requested not-after.
+    #[error(
+        "the CA is not valid before {not_before}, after the certificate would already have expired"
+    )]
+    NotYetValid {
+        /// The CA's not-before, as displayed.
+        not_before: String,
+    },
     /// The CA key's public half is not the CA certificate's.
     #[error("the CA key does not belong to the CA certificate")]
     KeyMismatch,
@@ -342,16 +350,28 @@ pub enum KeyError {
         oid: String,
     },
     /// The file asks for more PBKDF2 iterations than accepted (a hostile file could hang us).
-    #[error("the key asks for {iterations} PBKDF2 iterations, more than the {limit} dbtls accepts")]
+    #[error(
+        "the key's PBKDF2 iteration count ({iterations}, {prf}) exceeds what dbtls accepts ({limit} for {prf}, about 1 s)"
+    )]
     Pbkdf2Cost {
+        /// The PRF, e.g. `HMAC-SHA512`.
+        prf: &'static str,
         /// The iteration count in the file.
         iterations: u32,
-        /// The most accepted ([`crate::pki::keyfile::MAX_PBKDF2_ITERATIONS`]).
+        /// The most accepted for this PRF ([`crate::pki::keyfile::MAX_KDF_COST`] scaled).
         limit: u32,
+    },
+    /// The keys read so far together asked for more key-derivation work than one run allows.
+    #[error(
+        "the key's KDF parameters would bring this run's key-derivation work over {limit_ms} ms (too many expensive encrypted keys in one run)"
+    )]
+    KdfBudget {
+        /// The budget, in milliseconds on the reference machine.
+        limit_ms: u64,
     },
     /// The file's scrypt parameters need too much time or memory.
     #[error(
-        "the key's scrypt parameters (N={n}, r={r}, p={p}) exceed what dbtls accepts (N ≤ 2^20, 128·r·N ≤ 1 GiB)"
+        "the key's scrypt parameters (N={n}, r={r}, p={p}) exceed what dbtls accepts (N ≤ 2^20, 128·r·N ≤ 256 MiB, N·r·p ≤ 1,400,000, about 1 s)"
     )]
     ScryptCost {
         /// Cost parameter N.

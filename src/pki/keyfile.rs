@@ -21,11 +21,19 @@ use cbc::cipher::{BlockCipherDecrypt, BlockModeDecrypt, KeyIvInit};
 use der::asn1::{BitStringRef, ObjectIdentifier, OctetStringRef};
 use der::{Decode, Encode};
 use md5::{Digest, Md5};
+#[cfg(test)]
 use pkcs8::pkcs5::EncryptionScheme;
 use pkcs8::pkcs5::pbes2;
 use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
 use spki::AlgorithmIdentifierRef;
 use zeroize::Zeroizing;
+
+mod cost;
+
+#[cfg(test)]
+use cost::KDF_BUDGET;
+use cost::check_cost;
+pub use cost::{MAX_KDF_COST, MAX_KDF_TOTAL, MAX_SCRYPT_MEMORY, MAX_SCRYPT_N, fuzz_kdf_allowance};
 
 use super::key::PrivateKey;
 use super::name::tlv;
@@ -33,16 +41,6 @@ use super::{DecryptError, Error, KeyError};
 
 /// PBKDF2 iterations for new encrypted keys: OWASP's 2023 figure for PBKDF2-HMAC-SHA256.
 pub const PBKDF2_ITERATIONS: u32 = 600_000;
-
-/// The most PBKDF2 iterations accepted from a file (about 1 s of CPU; OpenSSL writes 2048 by
-/// default and we write 600,000).
-pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
-
-/// The largest scrypt cost N accepted from a file (OpenSSL's `-scrypt` default is 2^14).
-pub const MAX_SCRYPT_N: u64 = 1 << 20;
-
-/// The most memory scrypt may need for a file's parameters (128·r·N bytes, RFC 7914 §2).
-pub const MAX_SCRYPT_MEMORY: u64 = 1 << 30;
 
 /// rsaEncryption (RFC 8017 Appendix A.1).
 const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -341,38 +339,6 @@ fn decrypt_pkcs8(der: &[u8], password: &[u8]) -> Result<PrivateKey, Error> {
     check_cost(&enc.encryption_algorithm)?;
     let plain = enc.decrypt(password).map_err(|_| wrong_password())?;
     PrivateKey::from_pkcs8_der(plain.as_bytes()).map_err(|_| wrong_password())
-}
-
-/// Refuses KDF parameters that would take too long or too much memory.
-fn check_cost(scheme: &EncryptionScheme) -> Result<(), Error> {
-    let EncryptionScheme::Pbes2(params) = scheme else {
-        // PBES1 iteration counts are 16-bit: at most 65,535 rounds, nothing to cap.
-        return Ok(());
-    };
-    match &params.kdf {
-        pbes2::Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => {
-            Err(KeyError::Pbkdf2Cost {
-                iterations: p.iteration_count,
-                limit: MAX_PBKDF2_ITERATIONS,
-            }
-            .into())
-        }
-        pbes2::Kdf::Scrypt(s) => {
-            let n = s.cost_parameter;
-            let r = u64::from(s.block_size);
-            let p = u64::from(s.parallelization);
-            let memory = 128u64.saturating_mul(r).saturating_mul(n);
-            if n > MAX_SCRYPT_N
-                || memory > MAX_SCRYPT_MEMORY
-                || p.saturating_mul(memory) > 16 * MAX_SCRYPT_MEMORY
-            {
-                Err(KeyError::ScryptCost { n, r, p }.into())
-            } else {
-                Ok(())
-            }
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Wraps a PKCS#1 RSAPrivateKey as PKCS#8 (AlgorithmIdentifier rsaEncryption with NULL

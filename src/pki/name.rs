@@ -148,6 +148,52 @@ fn check_value(attr: &Attribute) -> Result<(), Error> {
     if attr.value.is_empty() {
         return Err(NameError::EmptyValue { oid: attr.oid }.into());
     }
+    check_text(&attr.oid.to_string(), &attr.value)
+}
+
+/// A character that has no place in a name or SAN: C0 and C1 controls and DEL (a terminal
+/// escape in a subject reaches every `inspect` and every server log that prints it) and the
+/// Unicode bidirectional formatting characters (text displayed in another order than the one
+/// compared, Unicode TR #9; CVE-2021-42574's "Trojan Source").
+pub fn unsafe_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        c.is_control()
+            || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+/// Checks one attribute value (dotted `oid`): no [`unsafe_char`], within its upper bound.
+pub fn check_text(oid: &str, value: &str) -> Result<(), Error> {
+    if let Some(c) = unsafe_char(value) {
+        return Err(NameError::UnsafeCharacter {
+            value: value.to_string(),
+            oid: oid.to_string(),
+            code: u32::from(c),
+        }
+        .into());
+    }
+    if let Some((_, max)) = super::oids::size_limits(oid) {
+        let actual = value.chars().count();
+        if actual > max {
+            return Err(NameError::ValueTooLong {
+                oid: oid.to_string(),
+                max,
+                actual,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Checks every attribute of a DER `Name` from elsewhere (a CSR) as [`DistinguishedName::new`]
+/// checks ours: no control or bidi characters, no value over its RFC 5280 bound.
+pub fn check_der(name_der: &[u8]) -> Result<(), Error> {
+    for e in super::oneline::entries(name_der)? {
+        if let Some(text) = super::oneline::decode_value(&e) {
+            check_text(&e.oid, &text)?;
+        }
+    }
     Ok(())
 }
 

@@ -50,13 +50,23 @@ pub struct AttributeType {
 
 impl AttributeType {
     /// The length limits OpenSSL's `ASN1_STRING_TABLE` puts on a value, in characters
-    /// (`tbl_standard.h`: countryName and jurisdictionC are exactly 2, c3 and n3 exactly 3).
+    /// (`tbl_standard.h`: countryName and jurisdictionC are exactly 2, c3 and n3 exactly 3; the
+    /// upper bounds are RFC 5280 Appendix A's ub-* values, which `openssl req` enforces too).
     pub fn size_limits(&self) -> Option<(usize, usize)> {
-        match self.oid {
-            "2.5.4.6" | "1.3.6.1.4.1.311.60.2.1.3" => Some((2, 2)),
-            "2.5.4.98" | "2.5.4.99" => Some((3, 3)),
-            _ => None,
-        }
+        size_limits(self.oid)
+    }
+}
+
+/// [`AttributeType::size_limits`] by dotted OID.
+pub fn size_limits(oid: &str) -> Option<(usize, usize)> {
+    match oid {
+        "2.5.4.6" | "1.3.6.1.4.1.311.60.2.1.3" => Some((2, 2)),
+        "2.5.4.98" | "2.5.4.99" => Some((3, 3)),
+        // ub-common-name, ub-organization-name, ub-organizational-unit-name, ub-serial-number.
+        "2.5.4.3" | "2.5.4.10" | "2.5.4.11" | "2.5.4.5" => Some((1, 64)),
+        // ub-locality-name, ub-state-name, ub-emailaddress-length.
+        "2.5.4.7" | "2.5.4.8" | "1.2.840.113549.1.9.1" => Some((1, 128)),
+        _ => None,
     }
 }
 

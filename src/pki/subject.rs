@@ -250,6 +250,26 @@ mod tests {
     }
 
     #[test]
+    fn upper_bounds_and_unsafe_characters_are_refused() {
+        let cn64 = "a".repeat(64);
+        assert!(parse(&format!("/CN={cn64}")).is_ok());
+        let err = parse(&format!("/CN={cn64}b")).unwrap_err().to_string();
+        assert!(err.contains("CN") && err.contains("64"), "{err}");
+        let err = DistinguishedName::common_name(&"c".repeat(65))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("65 characters, more than the 64"), "{err}");
+        for (value, code) in [
+            ("a\u{1b}[31mb", "U+001B"),
+            ("x\u{85}", "U+0085"),
+            ("\u{202e}txt", "U+202E"),
+        ] {
+            let err = parse(&format!("/O=ok/CN={value}")).unwrap_err().to_string();
+            assert!(err.contains(code), "{err}");
+        }
+    }
+
+    #[test]
     fn der_sorts_members_of_a_multi_valued_rdn() {
         let a = parse("/UID=jdoe+CN=John Doe").unwrap().to_der().unwrap();
         let b = parse("/CN=John Doe+UID=jdoe").unwrap().to_der().unwrap();

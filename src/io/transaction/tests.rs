@@ -183,3 +183,29 @@ fn a_batch_commits_like_a_plain_transaction() {
     // Nothing but the two files: no temporaries or backups left.
     assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
 }
+
+#[test]
+fn directories_have_exact_modes_whatever_the_umask() {
+    let dir = tempfile::tempdir().unwrap();
+    // The umask is process-wide: test only through modes that a umask of 000 or 077 would
+    // change, i.e. make the directories and check the bits, not the umask's effect itself.
+    let keys = dir.path().join("a/keys");
+    let mut tx = Transaction::new(false);
+    tx.stage(&keys.join("k.pem"), b"k", Mode::Secret).unwrap();
+    tx.commit().unwrap();
+    let mode = |p: &Path| fs::metadata(p).unwrap().mode() & 0o7777;
+    assert_eq!(mode(&dir.path().join("a")), 0o755);
+    assert_eq!(mode(&keys), 0o700);
+    let mixed = dir.path().join("b");
+    let mut tx = Transaction::new(false);
+    tx.stage(&mixed.join("k.pem"), b"k", Mode::Secret).unwrap();
+    tx.stage(&mixed.join("c.pem"), b"c", Mode::Public).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(mode(&mixed), 0o755);
+    // A directory that was there keeps its mode.
+    fs::set_permissions(&keys, Permissions::from_mode(0o750)).unwrap();
+    let mut tx = Transaction::new(false);
+    tx.stage(&keys.join("c.pem"), b"c", Mode::Public).unwrap();
+    tx.commit().unwrap();
+    assert_eq!(mode(&keys), 0o750);
+}

@@ -62,6 +62,27 @@ pub enum NameError {
         /// Why the Name could not be built.
         inner: Box<Error>,
     },
+    /// A value with a control or bidirectional-formatting character (terminal escapes, text
+    /// that displays differently from what is compared).
+    #[error("value '{}' of {oid} contains the character U+{code:04X} (a control or bidi character)", value.escape_debug())]
+    UnsafeCharacter {
+        /// The value.
+        value: String,
+        /// The attribute type.
+        oid: String,
+        /// The character's code point.
+        code: u32,
+    },
+    /// A value over its attribute's upper bound (RFC 5280 Appendix A, e.g. ub-common-name 64).
+    #[error("value of {oid} has {actual} characters, more than the {max} RFC 5280 allows")]
+    ValueTooLong {
+        /// The attribute type.
+        oid: String,
+        /// The bound.
+        max: usize,
+        /// The value's length in characters.
+        actual: usize,
+    },
     /// A value outside its string type's alphabet (X.680 §41).
     #[error("value '{}' of {oid} cannot be written as {kind:?}String", value.escape_debug())]
     Unwritable {
@@ -104,6 +125,30 @@ pub enum SanProblem {
     /// A DNS name over 253 characters (RFC 1035 §2.3.4).
     #[error("longer than 253 characters")]
     TooLong,
+    /// A control or bidi character in an email or URI SAN.
+    #[error("contains the character U+{code:04X} (a control or bidi character)")]
+    UnsafeCharacter {
+        /// The character's code point.
+        code: u32,
+    },
+    /// A name whose labels read as an IPv4 address in inet_aton's shorthand (`127.1`,
+    /// `0x7f.1`) or with an octet over 255, or whose top-level label is all digits (RFC 3696
+    /// §2): it would silently become a DNS name no client resolves as meant.
+    #[error("looks like an IP address but is not a valid dotted quad; write ip:A.B.C.D")]
+    NumericName,
+    /// A wildcard over a single label (`*.com`): CAs may not issue one over a public suffix
+    /// (CA/Browser Forum BR §3.2.2.6), and clients refuse it.
+    #[error("a wildcard needs at least two labels after '*.' (e.g. *.example.com)")]
+    WildcardTooBroad,
+    /// An email address without a local part or a valid domain.
+    #[error("not an email address (LOCAL@DOMAIN)")]
+    BadEmail,
+    /// A URI that does not parse (RFC 3986), e.g. an unclosed IPv6 literal.
+    #[error("not a valid URI: {detail}")]
+    BadUri {
+        /// What is wrong.
+        detail: &'static str,
+    },
     /// `uri:` without a scheme (RFC 3986 §3).
     #[error("a URI needs a scheme, like spiffe://db/x")]
     UriWithoutScheme,
