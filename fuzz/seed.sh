@@ -9,7 +9,8 @@ D=tests/golden/data
 S=fuzz/seeds
 PW=password
 rm -rf "$S"
-mkdir -p "$S/inspect" "$S/key" "$S/subject" "$S/name" "$S/option_file" "$S/verify"
+mkdir -p "$S/inspect" "$S/key" "$S/subject" "$S/name" "$S/option_file" "$S/verify" \
+    "$S/mysql_greeting" "$S/fixtures_manifest"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -93,3 +94,24 @@ openssl crl -in "$tmp/crl.pem" -outform DER -out "$tmp/crl.der"
 { cat "$tmp/server.der"; sep; cat "$tmp/intermediate.der"; sep; cat "$tmp/ca.der"; sep; cat "$tmp/crl.der"; } > "$S/verify/with-crl"
 cp "$tmp/crl.der" "$S/inspect/crl.der"
 du -sh "$S"; find "$S" -type f | wc -l
+
+# mysql_greeting: a MariaDB-style HandshakeV10 with and without CLIENT_SSL, and an ERR packet
+# (the layouts of the MySQL protocol documentation's Protocol::HandshakeV10 and ERR_Packet).
+python3 - "$S/mysql_greeting" <<'PY'
+import struct, sys
+out = sys.argv[1]
+def packet(seq, payload):
+    return struct.pack("<I", len(payload))[:3] + bytes([seq]) + payload
+def greeting(caps):
+    p = b"\x0a" + b"5.5.5-10.11.19-MariaDB-0+deb12u1\0" + struct.pack("<I", 7) + b"abcdefgh" + b"\0"
+    p += struct.pack("<H", caps & 0xFFFF) + b"\x2d" + struct.pack("<H", 2) + struct.pack("<H", caps >> 16)
+    p += bytes([21]) + b"\0" * 10 + b"ijklmnopqrst\0" + b"mysql_native_password\0"
+    return packet(0, p)
+open(out + "/tls.bin", "wb").write(greeting(0xF7FE | 0x0800 | 0x81BF0000))
+open(out + "/no-tls.bin", "wb").write(greeting(0xF7FE & ~0x0800))
+err = b"\xff" + struct.pack("<H", 1129) + b"Host '10.0.0.1' is blocked because of many connection errors"
+open(out + "/err.bin", "wb").write(packet(0, err))
+PY
+
+# fixtures_manifest: the example manifest.
+cp examples/fixtures.toml "$S/fixtures_manifest/example.toml"

@@ -129,6 +129,35 @@ pub fn verify(data: &[u8]) {
     }
 }
 
+/// What a `mysql://` target reads from the network before TLS: the server's first packet
+/// (framing, HandshakeV10 or an ERR packet), through the same function a live probe runs, with
+/// the SSLRequest written to a sink; then the payload parser alone.
+pub fn mysql_greeting(data: &[u8]) {
+    /// The server's bytes in, the client's bytes discarded.
+    struct Wire<'a>(std::io::Cursor<&'a [u8]>);
+    impl std::io::Read for Wire<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.0.read(buf)
+        }
+    }
+    impl std::io::Write for Wire<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let _ = crate::net::mysql::upgrade(&mut Wire(std::io::Cursor::new(data)));
+    let _ = crate::net::mysql::parse_greeting(data);
+}
+
+/// A `dbtls fixtures` manifest: TOML, schema, names, issuer references, variants, `{n}`
+/// expansion (the planner's input), as text.
+pub fn fixtures_manifest(data: &[u8]) {
+    let _ = crate::app::fixtures::manifest::parse(&String::from_utf8_lossy(data));
+}
+
 fn split<'a>(data: &'a [u8], sep: &[u8]) -> Vec<&'a [u8]> {
     let mut out = Vec::new();
     let mut rest = data;
@@ -150,13 +179,15 @@ mod tests {
     /// them fixed without a fuzzer.
     #[test]
     fn seeds_and_regressions_run_clean() {
-        let targets: [Target; 6] = [
+        let targets: [Target; 8] = [
             ("inspect", super::inspect),
             ("key", super::key),
             ("subject", super::subject),
             ("name", super::name),
             ("option_file", super::option_file),
             ("verify", super::verify),
+            ("mysql_greeting", super::mysql_greeting),
+            ("fixtures_manifest", super::fixtures_manifest),
         ];
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
         let mut ran = 0;
@@ -173,5 +204,19 @@ mod tests {
             }
         }
         assert!(ran >= 50, "only {ran} inputs: are fuzz/seeds/ there?");
+    }
+
+    /// The greeting seeds are what they claim to be, so the fuzzer starts from real packets.
+    #[test]
+    fn greeting_seeds_parse() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/mysql_greeting");
+        let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+        let tls = crate::net::mysql::parse_greeting(&read("tls.bin")[4..]).unwrap();
+        assert!(tls.supports_tls());
+        assert_eq!(tls.server_version, "5.5.5-10.11.19-MariaDB-0+deb12u1");
+        let plain = crate::net::mysql::parse_greeting(&read("no-tls.bin")[4..]).unwrap();
+        assert!(!plain.supports_tls());
+        assert!(crate::net::mysql::parse_greeting(&read("err.bin")[4..]).is_err());
     }
 }
