@@ -9,7 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::util::mariadb::MariaDb;
-use crate::util::{TestDir, mode, ok, run, stderr, stdout};
+use crate::util::{TestDir, key_new_args, mode, ok, run, stderr, stdout};
 
 /// A directory holding fake server binaries, put first on PATH.
 fn fake_bin(t: &TestDir, name: &str, script: &str) -> String {
@@ -46,6 +46,32 @@ fn setup_next_lines(t: &TestDir, dir: &str, path: &str) -> (String, Vec<String>)
 
 fn have_ssl(server: &MariaDb) -> String {
     server.root_sql("SELECT @@have_ssl").trim().to_string()
+}
+
+/// `dbtls issue client` of an ECDSA certificate `/CN=old` that expired in 2021, signed by the CA
+/// of `dd`, to `old.pem` and `old-key.pem`, followed by `extra`.
+fn issue_expired_client_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let args = [
+        "issue",
+        "client",
+        "--subject",
+        "/CN=old",
+        "--ca",
+        "dd/ca.pem",
+        "--ca-key",
+        "dd/ca-key.pem",
+        "--not-before",
+        "2020-01-01T00:00:00Z",
+        "--not-after",
+        "2021-01-01T00:00:00Z",
+        "--out-cert",
+        "old.pem",
+        "--out-key",
+        "old-key.pem",
+        "--key-type",
+        "ecdsa-p256",
+    ];
+    [&args[..], extra].concat()
 }
 
 #[test]
@@ -251,47 +277,19 @@ fn format_json_lists_the_files_written() {
 
     // issue (warnings included), key, csr, export, man.
     let v = json(
-        &t.dbtls_run(&[
-            "issue",
-            "client",
-            "--subject",
-            "/CN=old",
-            "--ca",
-            "dd/ca.pem",
-            "--ca-key",
-            "dd/ca-key.pem",
-            "--not-before",
-            "2020-01-01T00:00:00Z",
-            "--not-after",
-            "2021-01-01T00:00:00Z",
-            "--out-cert",
-            "old.pem",
-            "--out-key",
-            "old-key.pem",
-            "--key-type",
-            "ecdsa-p256",
-            "--format",
-            "json",
-        ])
-        .stdout,
+        &t.dbtls_run(&issue_expired_client_args(&["--format", "json"]))
+            .stdout,
     );
     assert_eq!(v["files"][0]["kind"], "certificate");
     assert_eq!(v["files"][0]["subject"], "/CN=old");
     assert_eq!(v["files"][0]["not_after"], "2021-01-01T00:00:00Z");
     assert!(!v["warnings"].as_array().unwrap().is_empty(), "{v}");
     let v = json(
-        &t.dbtls_run(&[
-            "key",
-            "new",
-            "--key-type",
+        &t.dbtls_run(&key_new_args(
             "ed25519",
-            "--out",
             "k.pem",
-            "--public-out",
-            "k.pub",
-            "--format",
-            "json",
-        ])
+            &["--public-out", "k.pub", "--format", "json"],
+        ))
         .stdout,
     );
     assert_eq!(v["files"][0]["kind"], "private-key");
@@ -350,27 +348,7 @@ fn quiet_prints_nothing_but_errors() {
     assert_eq!((stdout(&out), stderr(&out)), (String::new(), String::new()));
     assert!(t.join("dd/ca.pem").exists());
     // A warning (an expired certificate) is not printed either; an error is.
-    let out = t.dbtls_run(&[
-        "issue",
-        "client",
-        "--subject",
-        "/CN=old",
-        "--ca",
-        "dd/ca.pem",
-        "--ca-key",
-        "dd/ca-key.pem",
-        "--not-before",
-        "2020-01-01T00:00:00Z",
-        "--not-after",
-        "2021-01-01T00:00:00Z",
-        "--out-cert",
-        "old.pem",
-        "--out-key",
-        "old-key.pem",
-        "--key-type",
-        "ecdsa-p256",
-        "--quiet",
-    ]);
+    let out = t.dbtls_run(&issue_expired_client_args(&["--quiet"]));
     assert!(out.status.success());
     assert_eq!((stdout(&out), stderr(&out)), (String::new(), String::new()));
     let out = t.dbtls_run(&[

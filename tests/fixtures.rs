@@ -408,6 +408,16 @@ fn changed(
     out
 }
 
+/// `ISSUE_EXAMPLE` with alice and the intermediate CA renamed.
+fn example_with_new_leaf_and_intermediate_names() -> String {
+    ISSUE_EXAMPLE
+        .replace("/CN=alice/O=Example", "/CN=alice2/O=Example")
+        .replace(
+            "/O=Example/CN=Example DB CA",
+            "/O=Example/CN=Example DB CA 2",
+        )
+}
+
 #[test]
 fn the_issue_example_converges_and_reissues_only_what_changed() {
     let t = TestDir::new();
@@ -464,15 +474,7 @@ fn the_issue_example_converges_and_reissues_only_what_changed() {
     );
 
     // The intermediate changed: it and everything it signed, and its CRL; the root is kept.
-    t.write(
-        "m.toml",
-        ISSUE_EXAMPLE
-            .replace("/CN=alice/O=Example", "/CN=alice2/O=Example")
-            .replace(
-                "/O=Example/CN=Example DB CA",
-                "/O=Example/CN=Example DB CA 2",
-            ),
-    );
+    t.write("m.toml", example_with_new_leaf_and_intermediate_names());
     fixtures_ok(&t, "m.toml", &[]);
     let after_inter = snapshot(&out);
     let rewritten = changed(&after_leaf, &after_inter);
@@ -486,12 +488,7 @@ fn the_issue_example_converges_and_reissues_only_what_changed() {
     // Something expiring within renew_within is re-issued: the 825-day leaves, not the CAs.
     t.write(
         "m.toml",
-        ISSUE_EXAMPLE
-            .replace("/CN=alice/O=Example", "/CN=alice2/O=Example")
-            .replace(
-                "/O=Example/CN=Example DB CA",
-                "/O=Example/CN=Example DB CA 2",
-            )
+        example_with_new_leaf_and_intermediate_names()
             .replace("renew_within = 30", "renew_within = 1000"),
     );
     let renew = fixtures_ok(&t, "m.toml", &["--format", "json"]);

@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::util::{TestDir, mode, run};
+use crate::util::{TestDir, key_new_args, mode, run};
 
 /// Where the expected transcripts and the fixtures are.
 fn golden_dir() -> PathBuf {
@@ -425,18 +425,11 @@ fn issue() {
 #[test]
 fn key_and_csr() {
     let s = Scratch::with_fixtures();
-    let new = [
-        "key",
-        "new",
-        "--key-type",
+    let new = key_new_args(
         "ed25519",
-        "--out",
         "k.pem",
-        "--public-out",
-        "k.pub",
-        "--passout",
-        "pass:pw",
-    ];
+        &["--public-out", "k.pub", "--passout", "pass:pw"],
+    );
     s.case("key-new", &new, Fresh);
     let encrypt = ["key", "encrypt", "data/rsa-key.pem", "--out", "enc.pem"];
     let scrypt = ["--passout", "pass:pw", "--kdf", "scrypt"];

@@ -141,41 +141,36 @@ fn a_pbkdf2_cost_over_the_cap_is_refused_naming_the_file_and_parameter() {
     t.dbtls_ok(&["inspect", "k.der", "--passin", "pass:pw"]);
 }
 
+/// `dbtls export p12` of the client certificate and key of `d` to `c.p12`, with the password
+/// options `passwords`, which must fail; returns stderr.
+fn export_client_p12_fails(t: &TestDir, passwords: &[&str]) -> String {
+    let args = [
+        &[
+            "export",
+            "p12",
+            "--cert",
+            "d/client-cert.pem",
+            "--key",
+            "d/client-key.pem",
+        ][..],
+        passwords,
+        &["--out", "c.p12"],
+    ]
+    .concat();
+    t.dbtls_fails(&args)
+}
+
 #[test]
 fn stdin_passwords_are_refused_twice_and_an_empty_stdin_reads_no_password() {
     let t = TestDir::new();
     ca(&t);
-    let err = t.dbtls_fails(&[
-        "export",
-        "p12",
-        "--cert",
-        "d/client-cert.pem",
-        "--key",
-        "d/client-key.pem",
-        "--passin",
-        "stdin",
-        "--passout",
-        "stdin",
-        "--out",
-        "c.p12",
-    ]);
+    let err = export_client_p12_fails(&t, &["--passin", "stdin", "--passout", "stdin"]);
     assert!(
         err.contains("only one password can be read from stdin"),
         "{err}"
     );
     // stdin is /dev/null: nothing to read is not a wrong password.
-    let err = t.dbtls_fails(&[
-        "export",
-        "p12",
-        "--cert",
-        "d/client-cert.pem",
-        "--key",
-        "d/client-key.pem",
-        "--passout",
-        "stdin",
-        "--out",
-        "c.p12",
-    ]);
+    let err = export_client_p12_fails(&t, &["--passout", "stdin"]);
     assert!(
         err.contains("no password read from standard input"),
         "{err}"

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
-use crate::util::{Chain, Issuer, TestDir, fails, mode, ok, run, stderr, stdout};
+use crate::util::{Chain, Issuer, TestDir, fails, key_new_args, mode, ok, run, stderr, stdout};
 
 /// The root of [`pki`], its key encrypted with `ca-pw`.
 const ROOT: Issuer = Issuer::new("out/ca.pem", "out/ca-key.pem").with_passin("pass:ca-pw");
@@ -616,16 +616,11 @@ fn server_certificates_always_have_a_san() {
 fn a_reused_key_keeps_the_public_key_and_every_passin_spec_form_works() {
     let t = TestDir::new();
     pki(&t);
-    t.dbtls_ok(&[
-        "key",
-        "new",
-        "--key-type",
+    t.dbtls_ok(&key_new_args(
         "ecdsa-p256",
-        "--out",
         "mine.pem",
-        "--passout",
-        "pass:mine-pw",
-    ]);
+        &["--passout", "pass:mine-pw"],
+    ));
     let client_key = t.read_bytes("out/client-key.pem");
     t.write("ca-pw", "ca-pw\n");
     let bin = env!("CARGO_BIN_EXE_dbtls");

@@ -1,7 +1,7 @@
 //! `--key-format pkcs8|pkcs1|sec1`, `--der`, `--kdf legacy` and `dbtls key convert`: every form
 //! read back by the openssl CLI (`openssl pkey`, `openssl rsa`, `openssl ec`).
 
-use crate::util::TestDir;
+use crate::util::{TestDir, key_new_args};
 
 fn first_line(t: &TestDir, name: &str) -> String {
     t.read(name).lines().next().unwrap_or_default().to_string()
@@ -63,61 +63,38 @@ fn every_key_format_is_read_by_openssl() {
             .success()
     );
     // SEC1, plain and encrypted, with the curve named (RFC 5915 §3).
-    t.dbtls_ok(&[
-        "key",
-        "new",
-        "--key-type",
+    t.dbtls_ok(&key_new_args(
         "ecdsa-p256",
-        "--out",
         "e.pem",
-        "--key-format",
-        "sec1",
-    ]);
+        &["--key-format", "sec1"],
+    ));
     assert_eq!(first_line(&t, "e.pem"), "-----BEGIN EC PRIVATE KEY-----");
     opens(&t, "ec", "e.pem", false, None);
     assert!(
         t.openssl_ok(&["asn1parse", "-in", "e.pem"])
             .contains(":prime256v1")
     );
-    t.dbtls_ok(&[
-        "key",
-        "new",
-        "--key-type",
+    t.dbtls_ok(&key_new_args(
         "ecdsa-p384",
-        "--out",
         "ee.pem",
-        "--key-format",
-        "sec1",
-        "--passout",
-        "pass:pw",
-        "--kdf",
-        "legacy",
-    ]);
+        &[
+            "--key-format",
+            "sec1",
+            "--passout",
+            "pass:pw",
+            "--kdf",
+            "legacy",
+        ],
+    ));
     opens(&t, "ec", "ee.pem", false, Some("pw"));
     // DER: PKCS#8 plain and PBES2-encrypted, PKCS#1, SEC1.
-    t.dbtls_ok(&[
-        "key",
-        "new",
-        "--key-type",
-        "ed25519",
-        "--out",
-        "d8.der",
-        "--der",
-    ]);
+    t.dbtls_ok(&key_new_args("ed25519", "d8.der", &["--der"]));
     opens(&t, "pkey", "d8.der", true, None);
-    t.dbtls_ok(&[
-        "key",
-        "new",
-        "--key-type",
+    t.dbtls_ok(&key_new_args(
         "ecdsa-p256",
-        "--out",
         "d8e.der",
-        "--der",
-        "--passout",
-        "pass:pw",
-        "--kdf",
-        "scrypt",
-    ]);
+        &["--der", "--passout", "pass:pw", "--kdf", "scrypt"],
+    ));
     opens(&t, "pkey", "d8e.der", true, Some("pw"));
     t.dbtls_ok(&[
         "key",
@@ -129,17 +106,11 @@ fn every_key_format_is_read_by_openssl() {
         "pkcs1",
     ]);
     opens(&t, "rsa", "d1.der", true, None);
-    t.dbtls_ok(&[
-        "key",
-        "new",
-        "--key-type",
+    t.dbtls_ok(&key_new_args(
         "ecdsa-p256",
-        "--out",
         "de.der",
-        "--der",
-        "--key-format",
-        "sec1",
-    ]);
+        &["--der", "--key-format", "sec1"],
+    ));
     opens(&t, "ec", "de.der", true, None);
     // issue and csr new write the same forms.
     t.dbtls_ok(&[

@@ -190,6 +190,21 @@ fn served_serial(t: &TestDir, server: &MariaDb) -> String {
     t.x509_field("served.pem", "serial")
 }
 
+/// `dbtls renew --force` of the server certificate of the data directory `d`, by its CA, followed
+/// by `extra`.
+fn renew_server_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let args = [
+        "renew",
+        "d/server-cert.pem",
+        "--ca",
+        "d/ca.pem",
+        "--ca-key",
+        "d/ca-key.pem",
+        "--force",
+    ];
+    [&args[..], extra].concat()
+}
+
 #[test]
 fn mariadb_serves_the_renewed_certificate_after_flush_ssl() {
     let t = TestDir::new();
@@ -201,15 +216,7 @@ fn mariadb_serves_the_renewed_certificate_after_flush_ssl() {
     );
     let before = served_serial(&t, &server);
     assert_eq!(before, t.x509_field("d/server-cert.pem", "serial"));
-    let out = t.dbtls_ok(&[
-        "renew",
-        "d/server-cert.pem",
-        "--ca",
-        "d/ca.pem",
-        "--ca-key",
-        "d/ca-key.pem",
-        "--force",
-    ]);
+    let out = t.dbtls_ok(&renew_server_args(&[]));
     assert!(
         out.contains("ALTER INSTANCE RELOAD TLS;") && out.contains("FLUSH SSL;"),
         "{out}"
@@ -229,17 +236,7 @@ fn mariadb_serves_the_renewed_certificate_after_flush_ssl() {
 fn datadir_renews_only_what_expires_and_dry_run_writes_nothing() {
     let t = TestDir::new();
     t.setup_datadir("d");
-    ok(t.dbtls().args([
-        "renew",
-        "d/server-cert.pem",
-        "--ca",
-        "d/ca.pem",
-        "--ca-key",
-        "d/ca-key.pem",
-        "--force",
-        "--days",
-        "5",
-    ]));
+    ok(t.dbtls().args(renew_server_args(&["--days", "5"])));
     let server = t.read_bytes("d/server-cert.pem");
     let client = t.read_bytes("d/client-cert.pem");
 

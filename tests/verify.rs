@@ -252,6 +252,14 @@ fn dbtls_verdict(dir: &TestDir, c: &Case<'_>) -> (Option<(u32, u32)>, serde_json
     (verdict, json)
 }
 
+/// `dbtls verify CERT --ca root.pem --untrusted int.pem` followed by `extra`.
+fn verify_via_int(dir: &TestDir, cert: &str, extra: &[&str]) -> Command {
+    let mut cmd = dir.dbtls();
+    cmd.args(["verify", cert, "--ca", "root.pem", "--untrusted", "int.pem"])
+        .args(extra);
+    cmd
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -634,14 +642,7 @@ fn warnings_fail_on_and_expiry() {
         "warning",
     ]));
     // No SAN: a warning naming the clients.
-    let out = ok(dir.dbtls().args([
-        "verify",
-        "nosan.pem",
-        "--ca",
-        "root.pem",
-        "--untrusted",
-        "int.pem",
-    ]));
+    let out = ok(verify_via_int(&dir, "nosan.pem", &[]));
     assert!(
         out.contains("warning san") && out.contains("rustls"),
         "{out}"
@@ -657,37 +658,14 @@ fn warnings_fail_on_and_expiry() {
         "{text}"
     );
     // Expiry: 825-day certificate; within 1000 days is an error, within 30 a warning later on.
-    fails(dir.dbtls().args([
-        "verify",
+    fails(verify_via_int(
+        &dir,
         "srv.pem",
-        "--ca",
-        "root.pem",
-        "--untrusted",
-        "int.pem",
-        "--expires-within",
-        "1000",
-    ]));
-    ok(dir.dbtls().args([
-        "verify",
-        "srv.pem",
-        "--ca",
-        "root.pem",
-        "--untrusted",
-        "int.pem",
-        "--expires-within",
-        "10",
-    ]));
+        &["--expires-within", "1000"],
+    ));
+    ok(verify_via_int(&dir, "srv.pem", &["--expires-within", "10"]));
     let soon = (now() + 810 * 86400).to_string();
-    let out = ok(dir.dbtls().args([
-        "verify",
-        "srv.pem",
-        "--ca",
-        "root.pem",
-        "--untrusted",
-        "int.pem",
-        "--at",
-        &soon,
-    ]));
+    let out = ok(verify_via_int(&dir, "srv.pem", &["--at", &soon]));
     assert!(out.contains("warning expiry"), "{out}");
     // Extra certificates in CERT's own file complete the chain.
     let bundle = std::fs::read_to_string(dir.join("srv.pem")).unwrap()
@@ -707,28 +685,12 @@ fn warnings_fail_on_and_expiry() {
 fn key_json_and_bad_input() {
     let dir = TestDir::new();
     corpus(&dir);
-    ok(dir.dbtls().args([
-        "verify",
+    ok(verify_via_int(&dir, "srv.pem", &["--key", "srv.key"]));
+    let out = run(verify_via_int(
+        &dir,
         "srv.pem",
-        "--ca",
-        "root.pem",
-        "--untrusted",
-        "int.pem",
-        "--key",
-        "srv.key",
-    ]));
-    let out = run(dir.dbtls().args([
-        "verify",
-        "srv.pem",
-        "--ca",
-        "root.pem",
-        "--untrusted",
-        "int.pem",
-        "--key",
-        "cli.key",
-        "--format",
-        "json",
-    ]));
+        &["--key", "cli.key", "--format", "json"],
+    ));
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["verdict"], "refused");
@@ -753,16 +715,7 @@ fn key_json_and_bad_input() {
         "{key_check}"
     );
     // Text: each error has a fix line.
-    let out = run(dir.dbtls().args([
-        "verify",
-        "srv.pem",
-        "--ca",
-        "root.pem",
-        "--untrusted",
-        "int.pem",
-        "--host",
-        "db9",
-    ]));
+    let out = run(verify_via_int(&dir, "srv.pem", &["--host", "db9"]));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("error   host") && text.contains("fix:") && text.contains("--san db9"),

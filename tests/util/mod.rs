@@ -331,6 +331,15 @@ impl<'a> Chain<'a> {
     }
 }
 
+/// The arguments of `dbtls key new --key-type KEY_TYPE --out OUT` followed by `extra`.
+pub fn key_new_args<'a>(key_type: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    [
+        &["key", "new", "--key-type", key_type, "--out", out][..],
+        extra,
+    ]
+    .concat()
+}
+
 /// Runs a command and returns its output, failing the test if it cannot start.
 pub fn run(mut cmd: impl BorrowMut<Command>) -> Output {
     let cmd = cmd.borrow_mut();
