@@ -277,3 +277,55 @@ fn mariadb_with_ssl_crl_refuses_the_revoked_client_certificate() {
         stderr(&bad)
     );
 }
+
+/// `renew` and `crl` print the same JSON summary as the other writing commands (issue 14:
+/// `--format json` on every command that writes files), and nothing with `--quiet`.
+#[test]
+fn renew_and_crl_summaries_as_json_and_quiet() {
+    let t = TestDir::new();
+    t.setup_datadir("d");
+    let json = t.dbtls_ok(&[
+        "crl",
+        "--ca",
+        "d/ca.pem",
+        "--ca-key",
+        "d/ca-key.pem",
+        "--out",
+        "c.crl",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["files"][0]["path"], "c.crl", "{json}");
+    assert_eq!(v["files"][0]["kind"], "crl", "{json}");
+    assert_eq!(v["files"][0]["mode"], "0644", "{json}");
+    let json = t.dbtls_ok(&[
+        "renew",
+        "d/server-cert.pem",
+        "--ca",
+        "d/ca.pem",
+        "--ca-key",
+        "d/ca-key.pem",
+        "--out-cert",
+        "renewed.pem",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["files"][0]["path"], "renewed.pem", "{json}");
+    assert_eq!(v["files"][0]["kind"], "certificate", "{json}");
+    assert!(v["files"][0]["not_after"].is_string(), "{json}");
+    let quiet = t.dbtls_run(&[
+        "renew",
+        "--datadir",
+        "d",
+        "--expires-within",
+        "36500",
+        "--quiet",
+    ]);
+    assert!(quiet.status.success());
+    assert!(
+        quiet.stdout.is_empty() && quiet.stderr.is_empty(),
+        "{quiet:?}"
+    );
+}

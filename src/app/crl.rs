@@ -47,6 +47,8 @@ pub struct CrlRequest {
 pub struct CrlOutcome {
     /// The file written.
     pub out: PathBuf,
+    /// It, described for `--format json`.
+    pub files: Vec<crate::app::written::WrittenFile>,
     /// cRLNumber, hex.
     pub number: String,
     /// Entries kept from the CRL replaced.
@@ -158,9 +160,11 @@ pub fn run(req: &CrlRequest) -> Result<CrlOutcome> {
     };
     let mut tx = Transaction::new(req.force);
     tx.stage_public(&req.out, &bytes)?;
-    tx.commit()?;
+    let label = [(req.out.clone(), "certificate revocation list".to_string())];
+    let files = crate::app::written::describe(&tx.commit_files()?, &label);
     Ok(CrlOutcome {
         out: req.out.clone(),
+        files,
         number: number_text(&spec.number),
         kept: spec.kept.len(),
         added: spec.revoked.iter().map(|r| hex(&r.serial)).collect(),

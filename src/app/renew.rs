@@ -102,6 +102,8 @@ pub struct RenewOutcome {
     pub kept: Vec<(PathBuf, OffsetDateTime)>,
     /// Files written and what each is.
     pub written: Vec<(PathBuf, String)>,
+    /// The same files described for `--format json`.
+    pub files: Vec<crate::app::written::WrittenFile>,
     /// The datadir and the window, in datadir mode.
     pub datadir: Option<(PathBuf, u32)>,
     /// Nothing was written on purpose.
@@ -281,11 +283,12 @@ fn file(
             private_label(password.is_some(), k.protection.kdf),
         ));
     }
-    tx.commit()?;
+    let files = crate::app::written::describe(&tx.commit_files()?, &written);
     Ok(RenewOutcome {
         renewed: vec![summary(cert, &old, Some(&new), key.is_some())],
         kept: Vec::new(),
         written,
+        files,
         datadir: None,
         dry_run: false,
         warnings,
@@ -327,6 +330,7 @@ fn datadir(req: &RenewRequest, dir: &Path, within: u32, dry_run: bool) -> Result
         renewed: Vec::new(),
         kept,
         written: Vec::new(),
+        files: Vec::new(),
         datadir: Some((dir.to_path_buf(), within)),
         dry_run,
         warnings,
@@ -361,6 +365,6 @@ fn datadir(req: &RenewRequest, dir: &Path, within: u32, dry_run: bool) -> Result
             .push((path.clone(), format!("{} certificate", old.profile.name())));
         outcome.renewed.push(renewed);
     }
-    tx.commit()?;
+    outcome.files = crate::app::written::describe(&tx.commit_files()?, &outcome.written);
     Ok(outcome)
 }

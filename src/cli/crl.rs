@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use clap::ValueEnum;
 
 use crate::app::crl::{CrlRequest, DEFAULT_DAYS};
-use crate::cli::common::check_specs;
+use crate::cli::common::{OutputArgs, check_specs};
 use crate::io::password::PassSpec;
 use crate::pki::crl::Reason;
 
@@ -73,6 +73,8 @@ pub struct CrlArgs {
     /// Replace --out if it exists.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 fn parse_hex(text: &str) -> Result<Vec<u8>> {

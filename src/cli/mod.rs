@@ -105,8 +105,14 @@ impl Command {
                 (a.try_into()?, options)
             }
             Command::Verify(a) => (a.into_request()?, plain),
-            Command::Renew(a) => (Request::Renew(a.try_into()?), plain),
-            Command::Crl(a) => (Request::Crl(a.try_into()?), plain),
+            Command::Renew(a) => {
+                let options = a.output.options();
+                (Request::Renew(a.try_into()?), options)
+            }
+            Command::Crl(a) => {
+                let options = a.output.options();
+                (Request::Crl(a.try_into()?), options)
+            }
             Command::Rotate(a) => (Request::Rotate(a.into_request()?), plain),
             Command::Doctor(a) => (Request::Doctor(a.into_request()?), plain),
             Command::Completions(a) => (Request::Docs(a.into()), plain),

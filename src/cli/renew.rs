@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use crate::app::renew::{DEFAULT_EXPIRES_WITHIN, NewKey, RenewRequest, Target};
-use crate::cli::common::{PassoutArgs, check_specs};
+use crate::cli::common::{OutputArgs, PassoutArgs, check_specs};
 use crate::io::password::PassSpec;
 use crate::pki::key::KeyType;
 
@@ -58,6 +58,8 @@ pub struct RenewArgs {
     /// With --datadir: say what would be renewed, write nothing.
     #[arg(long, requires = "datadir")]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `server-cert.pem` → `server-key.pem`; `None` when the name does not end in `-cert.pem`.

@@ -37,6 +37,8 @@ pub fn print_outcome(outcome: &Outcome, options: Options) -> Result<ExitCode> {
             Outcome::Setup(o) => (&o.files, &o.warnings, &o.skipped),
             Outcome::Key(o) => (&o.files, &[], &[]),
             Outcome::Issue(o) => (&o.files, &o.warnings, &[]),
+            Outcome::Renew(o) => (&o.files, &o.warnings, &[]),
+            Outcome::Crl(o) => (&o.files, &o.warnings, &[]),
             Outcome::Export(o) => (&o.files, &o.warnings, &[]),
             Outcome::Docs(DocsOutcome::Written(files)) => (files, &[], &[]),
             _ => return print_text(outcome, options),
