@@ -19,9 +19,12 @@ while [ $# -gt 0 ]; do
     *) args+=("$1"); shift ;;
   esac
 done
+# Where cargo put the binary (CARGO_TARGET_DIR moves it); the generated assets stay in ./target,
+# where Cargo.toml's asset paths point.
+target_dir=${CARGO_TARGET_DIR:-target}
 case "$profile" in
-  dev) bindir=target/debug ;;
-  *) bindir=target/$profile ;;
+  dev) bindir=$target_dir/debug ;;
+  *) bindir=$target_dir/$profile ;;
 esac
 
 command -v cargo-deb >/dev/null 2>&1 || { echo "build-deb.sh: cargo install cargo-deb --locked" >&2; exit 1; }
