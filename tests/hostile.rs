@@ -141,6 +141,47 @@ fn a_pbkdf2_cost_over_the_cap_is_refused_naming_the_file_and_parameter() {
     t.dbtls_ok(&["inspect", "k.der", "--passin", "pass:pw"]);
 }
 
+#[test]
+fn pkcs12_key_derivations_count_against_the_runs_budget() {
+    let t = TestDir::new();
+    t.openssl_ok(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-subj",
+        "/CN=t",
+        "-days",
+        "10",
+    ]);
+    // OpenSSL's own store at p12-keystore's cap: MAC 1,000,000 × HMAC-SHA512, the key and the
+    // certificate contents 1,000,000 × PBKDF2-HMAC-SHA256 each: about 1.3 s of the 2 s budget.
+    t.openssl_ok(&[
+        "pkcs12", "-export", "-in", "c.pem", "-inkey", "k.pem", "-out", "big.p12", "-passout",
+        "pass:pw", "-iter", "1000000", "-macalg", "sha512",
+    ]);
+    t.dbtls_ok(&["inspect", "big.p12", "--passin", "pass:pw"]);
+    // A second one in the same run is refused before its derivations, naming the file.
+    let start = std::time::Instant::now();
+    let out = t.dbtls_run(&["inspect", "big.p12", "big.p12", "--passin", "pass:pw"]);
+    assert!(start.elapsed().as_secs() < 3, "{:?}", start.elapsed());
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("big.p12: PKCS#12: its 3 key derivations (about 1285 ms)")
+            && err.contains("over 2000 ms"),
+        "{err}"
+    );
+}
+
 /// `dbtls export p12` of the client certificate and key of `d` to `c.p12`, with the password
 /// options `passwords`, which must fail; returns stderr.
 fn export_client_p12_fails(t: &TestDir, passwords: &[&str]) -> String {

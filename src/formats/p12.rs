@@ -23,6 +23,8 @@ use p12_keystore::{
 use sha1::{Digest, Sha1};
 
 use super::{CertEntry, Error, KeyEntry, Store};
+
+mod cost;
 use crate::pki::key::PrivateKey;
 
 /// PBKDF2 and MAC iterations of the modern profile.
@@ -157,12 +159,14 @@ pub fn is_p12(data: &[u8]) -> bool {
 
 /// Reads a PKCS#12 file with its password, checking the MAC.
 ///
+/// Its key derivations are priced and charged to the run's KDF budget first ([`cost`]).
 /// Every bag is kept (p12-keystore's `Pkcs12Archive`, which caps hostile iteration counts at
 /// 1,000,000): each key is paired with the certificate bag of the same localKeyId and its chain
 /// is completed from the other certificates ([`crate::pki::chain::order_for_key`]); every
 /// certificate not in a key's chain is listed as a certificate entry.
 pub fn read(data: &[u8], password: &[u8]) -> Result<Store, Error> {
     let pw = password_str(password)?;
+    cost::charge_store(data, pw)?;
     let archive = Pkcs12Archive::from_pkcs12(data, pw).map_err(|e| match e {
         p12_keystore::error::Error::MacError(_) | p12_keystore::error::Error::UnpadError => {
             Error::Password(

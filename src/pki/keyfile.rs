@@ -33,6 +33,7 @@ mod cost;
 #[cfg(test)]
 use cost::KDF_BUDGET;
 use cost::check_cost;
+pub(crate) use cost::{COST_PER_MS, charge, scheme_cost};
 pub use cost::{MAX_KDF_COST, MAX_KDF_TOTAL, MAX_SCRYPT_MEMORY, MAX_SCRYPT_N, fuzz_kdf_allowance};
 
 use super::key::PrivateKey;

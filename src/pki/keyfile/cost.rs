@@ -8,7 +8,7 @@ use super::super::{Error, KeyError};
 
 /// KDF cost is counted in units of one PBKDF2-HMAC-SHA256 iteration for a 32-byte key, about
 /// 0.14 µs on the build machine (600,000 iterations: 85 ms).
-pub(super) const COST_PER_MS: u64 = 7_000;
+pub(crate) const COST_PER_MS: u64 = 7_000;
 
 /// The most KDF work one key may ask for: 7,000,000 units, about 1 s (7,000,000 iterations of
 /// PBKDF2-HMAC-SHA256, 1,166,666 of HMAC-SHA512; OpenSSL writes 2048 by default and we write
@@ -40,11 +40,17 @@ thread_local! {
 /// Refuses KDF parameters that would take too long or too much memory, for this key and for
 /// all keys decrypted so far by this thread ([`KDF_BUDGET`]); charges the cost when accepted.
 pub(super) fn check_cost(scheme: &EncryptionScheme) -> Result<(), Error> {
+    charge(scheme_cost(scheme)?)
+}
+
+/// The cost of decrypting with `scheme`, in the units of [`COST_PER_MS`]; refused when one
+/// derivation alone would exceed [`MAX_KDF_COST`] or scrypt's caps.
+pub(crate) fn scheme_cost(scheme: &EncryptionScheme) -> Result<u64, Error> {
     let EncryptionScheme::Pbes2(params) = scheme else {
         // PBES1 iteration counts are 16-bit: at most 65,535 rounds, nothing to cap.
-        return Ok(());
+        return Ok(0);
     };
-    let cost = match &params.kdf {
+    Ok(match &params.kdf {
         pbes2::Kdf::Pbkdf2(p) => {
             let (name, weight, hash_len) = prf_cost(p.prf);
             let key_len = p
@@ -82,7 +88,12 @@ pub(super) fn check_cost(scheme: &EncryptionScheme) -> Result<(), Error> {
             cost
         }
         _ => 0,
-    };
+    })
+}
+
+/// Charges `cost` units to this thread's budget ([`KDF_BUDGET`]), refusing (and charging
+/// nothing) when the run's total would exceed [`MAX_KDF_TOTAL`].
+pub(crate) fn charge(cost: u64) -> Result<(), Error> {
     KDF_BUDGET.with(|spent| {
         let total = spent.get().saturating_add(cost);
         if total > MAX_KDF_TOTAL {
