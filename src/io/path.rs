@@ -1,5 +1,6 @@
 //! Paths: what makes two paths the same file, and the queries that never write.
 
+use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -20,7 +21,12 @@ const MAX_SYMLINKS: usize = 40;
 
 impl FileId {
     pub(super) fn of(path: &Path) -> FileId {
-        let mut paths = vec![resolve(path)];
+        FileId::of_with(path, &mut Resolver::default())
+    }
+
+    /// [`FileId::of`], resolving `path`'s directory through `dirs`.
+    pub(super) fn of_with(path: &Path, dirs: &mut Resolver) -> FileId {
+        let mut paths = vec![dirs.resolve(path)];
         // Follow links by hand: a dangling link has no inode yet still leads to a file that
         // another output may name.
         let mut cur = path.to_path_buf();
@@ -53,11 +59,44 @@ impl FileId {
 /// itself may not exist yet, and when it is a symlink the link (which a commit replaces) is what
 /// is named. Directories that do not exist yet are taken as written (`..` pops one).
 fn resolve(path: &Path) -> PathBuf {
+    Resolver::default().resolve(path)
+}
+
+/// Resolved directories by the spelling they were asked for: a transaction staging thousands
+/// of files into one directory resolves it once (each resolution is a readlink(2) per path
+/// component and a getcwd(2): 22 system calls per file for `fixtures` before this).
+///
+/// Only for the life of one transaction, which holds the directory's lock.
+#[derive(Default)]
+pub(super) struct Resolver {
+    dirs: HashMap<PathBuf, PathBuf>,
+}
+
+impl Resolver {
+    /// [`resolve`], with the directory part remembered.
+    fn resolve(&mut self, path: &Path) -> PathBuf {
+        let (parent, name) = match (path.parent(), path.file_name()) {
+            (Some(p), Some(n)) => (p, Some(n)),
+            _ => (path, None),
+        };
+        let mut out = match self.dirs.get(parent) {
+            Some(d) => d.clone(),
+            None => {
+                let d = resolve_dir(parent);
+                self.dirs.insert(parent.to_path_buf(), d.clone());
+                d
+            }
+        };
+        if let Some(n) = name {
+            out.push(n);
+        }
+        out
+    }
+}
+
+/// `dir` made absolute, canonicalizing every component that exists.
+fn resolve_dir(parent: &Path) -> PathBuf {
     use std::path::Component;
-    let (parent, name) = match (path.parent(), path.file_name()) {
-        (Some(p), Some(n)) => (p, Some(n)),
-        _ => (path, None),
-    };
     let mut out = if parent.is_absolute() {
         PathBuf::new()
     } else {
@@ -81,10 +120,41 @@ fn resolve(path: &Path) -> PathBuf {
             }
         }
     }
-    if let Some(n) = name {
-        out.push(n);
-    }
     out
+}
+
+/// Files named so far (a transaction's staged files), by every resolved path and inode of their
+/// [`FileId`]s: checking one more against thousands is a lookup, not a scan (the scan made
+/// staging `fixtures`' 2,000 files quadratic).
+#[derive(Default)]
+pub(super) struct FileIndex {
+    paths: HashMap<PathBuf, usize>,
+    inodes: HashMap<(u64, u64), usize>,
+}
+
+impl FileIndex {
+    /// The number of the first file inserted that is [`FileId::same`] as `id`.
+    pub(super) fn find(&self, id: &FileId) -> Option<usize> {
+        id.paths
+            .iter()
+            .find_map(|p| self.paths.get(p).copied())
+            .or_else(|| id.inode.and_then(|i| self.inodes.get(&i).copied()))
+    }
+
+    /// Remembers `id` as file number `n`.
+    pub(super) fn insert(&mut self, id: &FileId, n: usize) {
+        for p in &id.paths {
+            self.paths.entry(p.clone()).or_insert(n);
+        }
+        if let Some(i) = id.inode {
+            self.inodes.entry(i).or_insert(n);
+        }
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.paths.clear();
+        self.inodes.clear();
+    }
 }
 
 /// Whether `a` and `b` name the same file: the same resolved path, a symlink from one to the

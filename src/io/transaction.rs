@@ -10,13 +10,12 @@ use tempfile::NamedTempFile;
 use zeroize::Zeroizing;
 
 use super::lock::{self, DirLock};
-use super::path::FileId;
+use super::path::{FileId, FileIndex, Resolver};
 use super::recover::{self, OLD_PREFIX, Plan, TEMP_PREFIX};
 use super::{Error, Mode, Owner, Reason, exists};
 
 struct Staged {
     path: PathBuf,
-    id: FileId,
     temp: NamedTempFile,
     replace: bool,
     mode: Mode,
@@ -60,10 +59,18 @@ pub struct Transaction {
     aside: Vec<Aside>,
     removals: Vec<PathBuf>,
     created_dirs: Vec<PathBuf>,
+    /// Directories this transaction created 0700, until a public file is staged in one.
+    private_dirs: Vec<PathBuf>,
     batch: bool,
+    /// The staged files' [`FileId`]s, and the directories resolved to make them.
+    index: FileIndex,
+    resolver: Resolver,
     /// The directories written into, each locked ([`crate::io::lock`]) and recovered
     /// ([`crate::io::recover`]) when first touched, by canonical path.
     locks: Vec<(PathBuf, Option<DirLock>)>,
+    /// Directories already locked, as they were spelled (canonicalizing is a readlink per
+    /// component: too dear to repeat for each of thousands of files).
+    locked: Vec<PathBuf>,
 }
 
 impl Transaction {
@@ -76,8 +83,12 @@ impl Transaction {
             aside: Vec::new(),
             removals: Vec::new(),
             created_dirs: Vec::new(),
+            private_dirs: Vec::new(),
             batch: false,
+            index: FileIndex::default(),
+            resolver: Resolver::default(),
             locks: Vec::new(),
+            locked: Vec::new(),
         }
     }
 
@@ -99,15 +110,18 @@ impl Transaction {
         } else {
             dir
         };
-        let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-        if self.locks.iter().any(|(d, _)| *d == key) {
+        if self.locked.iter().any(|d| d == dir) {
             return Ok(());
         }
-        let held = lock::lock_dir(dir)?;
-        if held.is_some() {
-            recover::recover(dir);
+        let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !self.locks.iter().any(|(d, _)| *d == key) {
+            let held = lock::lock_dir(dir)?;
+            if held.is_some() {
+                recover::recover(dir);
+            }
+            self.locks.push((key, held));
         }
-        self.locks.push((key, held));
+        self.locked.push(dir.to_path_buf());
         Ok(())
     }
 
@@ -132,9 +146,12 @@ impl Transaction {
             Mode::Public => 0o755,
         };
         if dir.as_os_str().is_empty() || dir.is_dir() {
-            if bits == 0o755 && self.created_dirs.iter().any(|d| d == dir) {
+            if bits == 0o755
+                && let Some(i) = self.private_dirs.iter().position(|d| d == dir)
+            {
                 fs::set_permissions(dir, Permissions::from_mode(bits))
                     .map_err(|e| Error::io(dir, &e))?;
+                self.private_dirs.swap_remove(i);
             }
             return Ok(());
         }
@@ -157,6 +174,9 @@ impl Transaction {
             self.created_dirs.push(d.clone());
             // chmod(2) is not subject to the umask, so the mode is exact.
             fs::set_permissions(&d, Permissions::from_mode(bits)).map_err(|e| Error::io(&d, &e))?;
+            if bits == 0o700 {
+                self.private_dirs.push(d.clone());
+            }
         }
         Ok(())
     }
@@ -179,13 +199,12 @@ impl Transaction {
     /// Checks, before any slow work, that `outputs` are all writable ([`Self::check_writable`])
     /// and name distinct files, also distinct from anything already staged.
     pub fn check_outputs(&self, outputs: &[&Path]) -> Result<(), Error> {
-        let mut seen: Vec<(&Path, FileId)> = self
-            .staged
-            .iter()
-            .map(|s| (s.path.as_path(), s.id.clone()))
-            .collect();
+        let mut seen: Vec<(&Path, FileId)> = Vec::new();
         for path in outputs {
             let id = FileId::of(path);
+            if let Some(n) = self.index.find(&id) {
+                return Err(twice(path, &self.staged[n].path));
+            }
             if let Some((other, _)) = seen.iter().find(|(_, o)| o.same(&id)) {
                 return Err(twice(path, other));
             }
@@ -230,8 +249,8 @@ impl Transaction {
         existing_file(path)?;
         self.lock(path.parent().unwrap_or(Path::new(".")))?;
         let id = FileId::of(path);
-        if let Some(other) = self.staged.iter().find(|s| s.id.same(&id)) {
-            return Err(twice(path, &other.path));
+        if let Some(n) = self.index.find(&id) {
+            return Err(twice(path, &self.staged[n].path));
         }
         let planned = self
             .aside
@@ -260,9 +279,9 @@ impl Transaction {
         mode: Mode,
         replace: bool,
     ) -> Result<(), Error> {
-        let id = FileId::of(path);
-        if let Some(other) = self.staged.iter().find(|s| s.id.same(&id)) {
-            return Err(twice(path, &other.path));
+        let id = FileId::of_with(path, &mut self.resolver);
+        if let Some(n) = self.index.find(&id) {
+            return Err(twice(path, &self.staged[n].path));
         }
         if let Some(other) = self.removals.iter().find(|r| FileId::of(r).same(&id)) {
             return Err(twice(path, other));
@@ -305,9 +324,9 @@ impl Transaction {
         if !self.batch {
             temp.as_file().sync_all().map_err(fail)?;
         }
+        self.index.insert(&id, self.staged.len());
         self.staged.push(Staged {
             path: path.to_path_buf(),
-            id,
             temp,
             replace: replace || self.force || aside,
             mode,
@@ -334,13 +353,15 @@ impl Transaction {
                 content: std::mem::take(&mut s.content),
             })
             .collect();
-        let written = self.commit_staged()?;
+        let written: std::collections::HashSet<PathBuf> =
+            self.commit_staged()?.into_iter().collect();
         files.retain(|f| written.contains(&f.path));
         Ok(files)
     }
 
     fn commit_staged(mut self) -> Result<Vec<PathBuf>, Error> {
         let staged = std::mem::take(&mut self.staged);
+        self.index.clear();
         let aside = std::mem::take(&mut self.aside);
         let removals = std::mem::take(&mut self.removals);
         let mut done: Vec<Done> = Vec::new();
