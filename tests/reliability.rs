@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::util::{TestDir, run, stderr};
 
+mod fixtures;
+
 /// The eight files of a datadir.
 const SET: [&str; 8] = [
     "ca.pem",
