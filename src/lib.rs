@@ -48,6 +48,8 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         .and_then(|a| Path::new(a).file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    // io never prints: what it has to say while it waits goes through the report layer.
+    io::on_wait(report::waiting);
     if invoked_as == dropin::PROGRAM {
         return dropin::main(args);
     }

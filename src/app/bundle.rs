@@ -56,7 +56,7 @@ fn bundle_readme(name: &str, certs: &[Vec<u8>]) -> String {
         // The README is a file, not terminal output, but it is read in a terminal too.
         t.push_str(&format!(
             "  {}\n    {}\n",
-            crate::report::escape(&chain::describe(c)),
+            crate::untrusted::escape(&chain::describe(c)),
             fp.join(":")
         ));
     }

@@ -94,8 +94,19 @@ pub enum Outcome {
     Fixtures(fixtures::FixturesOutcome),
 }
 
-/// Runs a command.
-pub fn run(request: &Request) -> Result<Outcome> {
+/// What a long-running command tells while it works, before its [`Outcome`]: the report layer
+/// draws it (a progress bar on a terminal); app itself never prints.
+pub trait Observer: Sync {
+    /// `total` steps of work begin.
+    fn begin(&self, total: u64);
+    /// One step is done (from any thread).
+    fn step(&self);
+    /// The steps are over.
+    fn end(&self);
+}
+
+/// Runs a command, telling `observer` how the work goes.
+pub fn run(request: &Request, observer: &dyn Observer) -> Result<Outcome> {
     Ok(match request {
         Request::Setup(r) => Outcome::Setup(setup::run(r)?),
         Request::Config(r) => Outcome::Config(config::run(r)),
@@ -112,6 +123,6 @@ pub fn run(request: &Request) -> Result<Outcome> {
         Request::Live(r) => Outcome::Live(live::run(r)?),
         Request::Doctor(r) => Outcome::Doctor(doctor::run(r)?),
         Request::Docs(r) => Outcome::Docs(docs::run(r)?),
-        Request::Fixtures(r) => Outcome::Fixtures(fixtures::run(r)?),
+        Request::Fixtures(r) => Outcome::Fixtures(fixtures::run(r, observer)?),
     })
 }

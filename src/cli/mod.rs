@@ -122,7 +122,8 @@ impl Command {
             }
             Command::Fixtures(a) => (Request::Fixtures(a.into_request()?), plain),
         };
-        crate::report::print_outcome(&crate::app::run(&request)?, options)
+        let progress = crate::report::fixtures::Progress::default();
+        crate::report::print_outcome(&crate::app::run(&request, &progress)?, options)
     }
 }
 

@@ -14,6 +14,7 @@
 
 use std::fs::File;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -36,7 +37,16 @@ pub fn wait() -> Duration {
     Duration::from_secs(secs)
 }
 
-/// Locks `dir` exclusively, waiting up to [`wait`]; says once on stderr that it waits.
+/// Told once per directory when a run starts waiting for another (the report layer prints
+/// it; io never prints). Set once at start-up with [`on_wait`].
+static ON_WAIT: OnceLock<fn(&Path)> = OnceLock::new();
+
+/// Sets what is told when a run waits for another's lock; unset, waiting is silent.
+pub fn on_wait(notice: fn(&Path)) {
+    let _ = ON_WAIT.set(notice);
+}
+
+/// Locks `dir` exclusively, waiting up to [`wait`]; tells [`on_wait`]'s hook once that it waits.
 ///
 /// `Ok(None)` when the directory cannot be opened for reading (a write-and-search-only
 /// directory): the run goes on unlocked rather than failing on an unusual mode.
@@ -73,10 +83,9 @@ pub fn lock_dir(dir: &Path) -> Result<Option<DirLock>, Error> {
             });
         }
         if !told {
-            crate::report::warn(&format!(
-                "waiting for another dbtls run on {}",
-                crate::report::path(dir)
-            ));
+            if let Some(notice) = ON_WAIT.get() {
+                notice(dir);
+            }
             told = true;
         }
         std::thread::sleep(Duration::from_millis(25));

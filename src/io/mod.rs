@@ -29,6 +29,7 @@ pub use self::path::{
     absolute, canonicalize, check_not_input, executable, exists, is_listable_dir, is_non_dir,
     owner_of, same_file,
 };
+pub use lock::on_wait;
 pub use read::{list_dir, read, read_if_exists};
 pub use transaction::{Committed, Transaction};
 mod secret;

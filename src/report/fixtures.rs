@@ -3,38 +3,43 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::app::Observer;
 use crate::app::fixtures::{FixturesOutcome, ReportFormat, Why};
 use crate::report::terminal::{path, print_summary, warn};
 
-/// A progress bar on stderr when it is a terminal; otherwise nothing at all.
-pub struct Progress(ProgressBar);
+/// The [`Observer`] of a command's work: a progress bar on stderr when it is a terminal;
+/// otherwise nothing at all.
+#[derive(Default)]
+pub struct Progress(OnceLock<ProgressBar>);
 
-impl Progress {
-    /// A bar of `len` steps.
-    pub fn new(len: u64) -> Progress {
+impl Observer for Progress {
+    fn begin(&self, total: u64) {
         let target = if std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
         };
-        let bar = ProgressBar::with_draw_target(Some(len), target);
+        let bar = ProgressBar::with_draw_target(Some(total), target);
         if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}") {
             bar.set_style(style);
         }
-        Progress(bar)
+        let _ = self.0.set(bar);
     }
 
-    /// One step done (callable from any thread).
-    pub fn tick(&self) {
-        self.0.inc(1);
+    fn step(&self) {
+        if let Some(bar) = self.0.get() {
+            bar.inc(1);
+        }
     }
 
-    /// Removes the bar.
-    pub fn finish(&self) {
-        self.0.finish_and_clear();
+    fn end(&self) {
+        if let Some(bar) = self.0.get() {
+            bar.finish_and_clear();
+        }
     }
 }
 

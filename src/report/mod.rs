@@ -19,5 +19,5 @@ pub mod verify;
 
 pub use summary::{Options, print_outcome};
 pub use terminal::{
-    error, escape, escape_json, first_unsafe, is_broken_pipe, is_unsafe, path, print, warn,
+    error, escape, escape_json, first_unsafe, is_broken_pipe, is_unsafe, path, print, waiting, warn,
 };

@@ -48,6 +48,11 @@ pub fn warn(message: &str) {
     eprint_line(&format!("dbtls: warning: {}", one_line(message)));
 }
 
+/// Says on stderr that this run waits for another one's lock on `dir` ([`crate::io::on_wait`]).
+pub fn waiting(dir: &std::path::Path) {
+    warn(&format!("waiting for another dbtls run on {}", path(dir)));
+}
+
 /// Prints `dbtls: error: ...` on stderr, always on one line.
 pub fn error(message: &str) {
     eprint_line(&format!("dbtls: error: {}", one_line(message)));
