@@ -427,12 +427,19 @@ fn a_progress_bar_only_on_a_terminal() {
     let bin = env!("CARGO_BIN_EXE_dbtls");
     let out = run(std::process::Command::new("script")
         .current_dir(t.path())
-        .args(["-qec", &format!("{bin} fixtures m.toml --out out"), "/dev/null"]));
+        .args([
+            "-qec",
+            &format!("{bin} fixtures m.toml --out out"),
+            "/dev/null",
+        ]));
     assert!(out.status.success(), "{out:?}");
     let tty = String::from_utf8_lossy(&out.stdout);
     // 56 entities, three steps each (key, certificate, files): "N/168" after the bar.
     assert!(tty.contains("/168"), "no bar: {tty:?}");
-    assert!(tty.contains('\u{2591}') || tty.contains('\u{2588}'), "{tty:?}");
+    assert!(
+        tty.contains('\u{2591}') || tty.contains('\u{2588}'),
+        "{tty:?}"
+    );
     // Cleared (erase line) before the summary.
     assert!(tty.contains("\x1b[2K"), "{tty:?}");
     assert!(tty.contains("56 entities, issued 56"), "{tty:?}");

@@ -354,6 +354,100 @@ fn every_writing_command_on_a_full_disk_fails_and_leaves_what_was_there() {
         assert_eq!(snapshot(&t.join("small")), before, "{}", args.join(" "));
         assert!(leftovers(&t.join("small")).is_empty());
     }
+    // The other writing commands, each into new files or over the set in small/d.
+    t.write(
+        "m.toml",
+        "[[ca]]\nname = \"root\"\nsubject = \"/CN=R\"\nkey_type = \"ecdsa-p256\"\n\n\
+         [[client]]\nname = \"c\"\nissuer = \"root\"\nsubject = \"/CN=c\"\n",
+    );
+    let more: [&[&str]; 10] = [
+        &[
+            "csr",
+            "new",
+            "--subject",
+            "/CN=x",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+        &[
+            "key",
+            "convert",
+            "ca/server-key.pem",
+            "--out",
+            "small/k2.pem",
+        ],
+        &[
+            "export",
+            "pem",
+            "--cert",
+            "ca/ca.pem",
+            "--out",
+            "small/c.pem",
+        ],
+        &[
+            "export",
+            "bundle",
+            "--ca",
+            "ca/ca.pem",
+            "--passout",
+            "pass:store-pw",
+        ],
+        &[
+            "crl",
+            "--ca",
+            "ca/ca.pem",
+            "--ca-key",
+            "ca/ca-key.pem",
+            "--out",
+            "small/ca.crl",
+        ],
+        &[
+            "renew",
+            "--datadir",
+            "small/d",
+            "--expires-within",
+            "36500",
+        ],
+        &[
+            "rotate",
+            "start",
+            "--datadir",
+            "small/d",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+        &["fixtures", "m.toml", "--out", "small/fx"],
+        &["man", "--out", "small/man"],
+        &[
+            "export",
+            "bundle",
+            "--ca",
+            "ca/ca.pem",
+            "--passout",
+            "pass:pw",
+            "--out",
+            "small/b.zip",
+        ],
+    ];
+    for args in more {
+        let mut args = args.to_vec();
+        match args[0] {
+            "csr" => args.extend(["--out-csr", "small/x.csr", "--out-key", "small/x-key.pem"]),
+            "export" if args[1] == "bundle" && !args.contains(&"--out") => {
+                args.extend(["--out", "small/bundle"])
+            }
+            _ => {}
+        }
+        let out = t.dbtls_run(&args);
+        assert_disk_full(&out, &args.join(" "));
+        assert_eq!(snapshot(&t.join("small")), before, "{}", args.join(" "));
+        assert!(leftovers(&t.join("small")).is_empty(), "{}", args.join(" "));
+        assert!(
+            leftovers(&t.join("small/d")).is_empty(),
+            "{}",
+            args.join(" ")
+        );
+    }
 }
 
 #[test]
