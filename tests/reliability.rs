@@ -401,13 +401,7 @@ fn every_writing_command_on_a_full_disk_fails_and_leaves_what_was_there() {
             "--out",
             "small/ca.crl",
         ],
-        &[
-            "renew",
-            "--datadir",
-            "small/d",
-            "--expires-within",
-            "36500",
-        ],
+        &["renew", "--datadir", "small/d", "--expires-within", "36500"],
         &[
             "rotate",
             "start",

@@ -131,10 +131,12 @@ pub fn probe(target: &Target, options: &ProbeOptions) -> Result<Probe, Error> {
 /// Resolves the target's host and connects to the first address that accepts, each with the
 /// timeout.
 fn connect(target: &Target, timeout: Duration) -> Result<(TcpStream, SocketAddr), Failure> {
-    let addrs: Vec<SocketAddr> = (target.host.as_str(), target.port)
-        .to_socket_addrs()
-        .map_err(|e| Failure::Resolve(e.to_string()))?
-        .collect();
+    let (host, port) = (target.host.clone(), target.port);
+    let addrs = resolve(timeout, move || {
+        (host.as_str(), port)
+            .to_socket_addrs()
+            .map(|a| a.collect::<Vec<SocketAddr>>())
+    })?;
     if addrs.is_empty() {
         return Err(Failure::Resolve("no address".into()));
     }
@@ -153,6 +155,30 @@ fn connect(target: &Target, timeout: Duration) -> Result<(TcpStream, SocketAddr)
         }
     }
     Err(Failure::Connect(errors.join("; ")))
+}
+
+/// Runs `lookup` (getaddrinfo(3), which has no timeout of its own: an unreachable name server
+/// holds it for the resolver's timeout times its attempts, per search domain) on a thread, and
+/// waits for it at most `timeout`. A lookup still running then is left to finish on its own;
+/// the run goes on with the error.
+fn resolve<F>(timeout: Duration, lookup: F) -> Result<Vec<SocketAddr>, Failure>
+where
+    F: FnOnce() -> std::io::Result<Vec<SocketAddr>> + Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("resolve".into())
+        .spawn(move || {
+            let _ = tx.send(lookup());
+        })
+        .map_err(|e| Failure::Resolve(io_text(&e)))?;
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result.map_err(|e| Failure::Resolve(e.to_string())),
+        Err(_) => Err(Failure::Resolve(format!(
+            "no answer from the name resolver within {} s",
+            timeout.as_secs_f64()
+        ))),
+    }
 }
 
 fn is_timeout(e: &std::io::Error) -> bool {
@@ -232,5 +258,39 @@ impl Write for Timed {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.stream.flush()
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn a_resolver_that_hangs_is_given_up_after_the_timeout() {
+        let start = Instant::now();
+        let got = resolve(Duration::from_millis(200), || {
+            std::thread::sleep(Duration::from_secs(5));
+            Ok(Vec::new())
+        });
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(2), "{took:?}");
+        match got {
+            Err(Failure::Resolve(m)) => assert!(m.contains("within 0.2 s"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_quick_answer_and_a_resolver_error_come_through() {
+        let addr: SocketAddr = "127.0.0.1:3306".parse().unwrap();
+        let got = resolve(Duration::from_secs(5), move || Ok(vec![addr]));
+        assert_eq!(got.unwrap(), vec![addr]);
+        let got = resolve(Duration::from_secs(5), || {
+            Err(std::io::Error::other(
+                "failed to lookup address information",
+            ))
+        });
+        assert!(matches!(got, Err(Failure::Resolve(m)) if m.contains("failed to lookup")));
     }
 }
