@@ -1,5 +1,6 @@
 //! `dbtls fixtures` under races and write faults: two runs on one directory at once, and a
-//! directory that turns read-only while a run is staging its files (issue 15 items 3 and 5).
+//! directory that turns read-only while a run is staging its files (issue 15 items 3 and 5);
+//! runs killed at random moments in [`killed`] (item 4).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -9,8 +10,10 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use super::{Tmpfs, leftovers, random_below, snapshot};
+use super::{Tmpfs, leftovers, snapshot};
 use crate::util::{TestDir, run, stderr, stdout};
+
+mod killed;
 
 const ROOT_A: &str = "Race Root CA";
 const ROOT_B: &str = "Other Root CA";
@@ -366,139 +369,4 @@ fn a_directory_that_turns_read_only_while_fixtures_stages_keeps_the_previous_set
         "the directory never turned read-only during staging in 6 attempts \
          ({finished_first} finished first, {during_commit} met it mid-commit)"
     );
-}
-
-/// Has dbtls lock `dir`, and so recover what a killed run left there, without deciding
-/// anything about the fixtures: another fixtures run would re-issue whatever does not match
-/// its manifest and so hide a mixed set, and `--check` takes no lock and recovers nothing.
-/// A `key new` into the directory locks it at staging; its key is removed again.
-fn recover_by_locking(t: &TestDir, dir: &str) {
-    let probe = format!("{dir}/probe-key.pem");
-    t.dbtls_ok(&["key", "new", "--key-type", "ecdsa-p256", "--out", &probe]);
-    fs::remove_file(t.join(&probe)).unwrap();
-}
-
-/// Waits until the run's commit is partway through its renames: the journal is written and
-/// fewer temporaries are left than were staged. Returns early if the run ends first.
-fn wait_for_renames(child: &mut std::process::Child, dir: &Path) {
-    let mut staged = None;
-    while child.try_wait().unwrap().is_none() {
-        let left = leftovers(dir);
-        let temps = left.iter().filter(|n| n.starts_with(".dbtls-tmp.")).count();
-        if !left.iter().any(|n| n.starts_with(".dbtls-journal.")) {
-            continue;
-        }
-        match staged {
-            None => staged = Some(temps),
-            Some(n) if temps < n => return,
-            Some(_) => {}
-        }
-    }
-}
-
-#[test]
-fn a_killed_fixtures_run_leaves_the_old_or_the_new_set_and_no_temporary() {
-    const APPS: usize = 120;
-    let t = TestDir::new();
-    // Two manifests that differ in the root's subject: a run of one over the other's set
-    // re-issues all 123 entities and rewrites 248 of the 249 files (README.txt is the same).
-    // The rounds alternate: each kills a run of the manifest whose set is not on disk.
-    let manifests = ["a.toml", "b.toml"];
-    let roots = [ROOT_A, ROOT_B];
-    t.write("a.toml", manifest(ROOT_A, "ecdsa-p256", APPS));
-    t.write("b.toml", manifest(ROOT_B, "ecdsa-p256", APPS));
-    let out = t.join("out");
-    fixtures_ok(&t, "a.toml", "out");
-    // How long a run over the other set takes here (a few hundred ms: keys, staging, syncfs,
-    // renames), to spread the kills over all of it and a little past its end.
-    let mut span = 0;
-    for m in ["b.toml", "a.toml"] {
-        let start = Instant::now();
-        fixtures_ok(&t, m, "out");
-        span = span.max(start.elapsed().as_micros() as u64 * 6 / 5);
-    }
-    let entities = APPS + 3;
-    let up_to_date = format!("out: up to date ({entities} entities, nothing to write)\n");
-    let issued_all = format!("out: {entities} entities, issued {entities}, kept 0\n");
-    let (mut old_kept, mut new_made) = (0, 0);
-    let (mut staging, mut in_commit, mut partly_renamed, mut ended) = (0, 0, 0, 0);
-    let mut on_disk = 0;
-    // Random moments first; then, unless one of them was, kills aimed at the middle of the
-    // renames (the one moment when the files on disk are a mix until recovery).
-    const RANDOM: usize = 16;
-    for round in 0..RANDOM + 4 {
-        if round >= RANDOM && partly_renamed > 0 {
-            break;
-        }
-        let context = format!("round {round}");
-        let new = manifests[1 - on_disk];
-        let old = snapshot(&out);
-        let mut child = fixtures_cmd(&t, new, "out").spawn().unwrap();
-        if round < RANDOM {
-            std::thread::sleep(Duration::from_micros(random_below(span)));
-        } else {
-            wait_for_renames(&mut child, &out);
-        }
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-        // Before any other run: where the kill landed.
-        let left = leftovers(&out);
-        let journal = left.iter().any(|n| n.starts_with(".dbtls-journal."));
-        let killed = without_leftovers(&out);
-        let renamed = killed.iter().filter(|(n, b)| old.get(*n) != Some(b)).count();
-        if journal {
-            in_commit += 1;
-            if renamed > 0 && renamed < old.len() - 1 {
-                partly_renamed += 1;
-            }
-        } else if left.iter().any(|n| n.starts_with(".dbtls-tmp.")) {
-            staging += 1;
-        } else if renamed > 0 {
-            ended += 1;
-        }
-        // The next run that locks the directory completes the journalled commit, or removes
-        // the temporaries of a run killed before it.
-        recover_by_locking(&t, "out");
-        assert_eq!(leftovers(&out), Vec::<String>::new(), "{context}");
-        let recovered = snapshot(&out);
-        if !journal {
-            // No journal: the renames had not begun, or were all done.
-            assert_same(&killed, &recovered, &format!("{context}: without a journal"));
-        }
-        // Every file is the old set's, or every one is the new set's: never a mix.
-        let kept = recovered == old;
-        if kept {
-            old_kept += 1;
-        } else {
-            let index = assert_one_set(&t, "out", &format!("{context}: recovered"));
-            let root = index["files"]["root.pem"]["subject"].as_str().unwrap();
-            assert_eq!(root, format!("/O=Race/CN={}", roots[1 - on_disk]), "{context}");
-            let from_old: Vec<&String> = index["files"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .filter(|n| old.get(*n) == recovered.get(*n))
-                .collect();
-            assert!(from_old.is_empty(), "{context}: old files: {from_old:?}");
-            new_made += 1;
-        }
-        // And the manifest, run again, finds its complete set, or makes it.
-        let again = fixtures_ok(&t, new, "out");
-        if kept {
-            assert!(again.starts_with(&issued_all), "{context}: {again}");
-            assert_one_set(&t, "out", &format!("{context}: run again"));
-        } else {
-            assert_eq!(again, up_to_date, "{context}");
-            assert_same(&snapshot(&out), &recovered, &context);
-        }
-        on_disk = 1 - on_disk;
-    }
-    eprintln!(
-        "killed fixtures runs: {old_kept} left the old set, {new_made} the new one; killed while \
-         staging {staging}, in the commit {in_commit} ({partly_renamed} partly renamed), after \
-         the commit {ended}"
-    );
-    assert!(old_kept > 0 && new_made > 0, "{old_kept} old, {new_made} new");
-    assert!(staging > 0, "no kill landed while the run was staging");
-    assert!(partly_renamed > 0, "no kill landed in the middle of the renames");
 }
