@@ -1,5 +1,6 @@
 //! `dbtls fixtures` under races and write faults: two runs on one directory at once, and a
-//! directory that turns read-only while a run is staging its files (issue 15 items 3 and 5).
+//! directory that turns read-only while a run is staging its files (issue 15 items 3 and 5);
+//! runs killed at random moments in [`killed`] (item 4).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,6 +12,8 @@ use sha2::{Digest, Sha256};
 
 use super::{Tmpfs, leftovers, snapshot};
 use crate::util::{TestDir, run, stderr, stdout};
+
+mod killed;
 
 const ROOT_A: &str = "Race Root CA";
 const ROOT_B: &str = "Other Root CA";
