@@ -10,7 +10,7 @@ S=fuzz/seeds
 PW=password
 rm -rf "$S"
 mkdir -p "$S/inspect" "$S/key" "$S/subject" "$S/name" "$S/option_file" "$S/verify" \
-    "$S/mysql_greeting" "$S/fixtures_manifest"
+    "$S/mysql_greeting" "$S/fixtures_manifest" "$S/crl"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -93,6 +93,14 @@ openssl ca -config "$tmp/ca.cnf" -gencrl -cert $D/intermediate.pem -keyfile $D/i
 openssl crl -in "$tmp/crl.pem" -outform DER -out "$tmp/crl.der"
 { cat "$tmp/server.der"; sep; cat "$tmp/intermediate.der"; sep; cat "$tmp/ca.der"; sep; cat "$tmp/crl.der"; } > "$S/verify/with-crl"
 cp "$tmp/crl.der" "$S/inspect/crl.der"
+# crl: that CRL, and dbtls's own with entries of every shape (reasons, a second number).
+cp "$tmp/crl.der" "$S/crl/openssl-empty.der"
+"$DBTLS" crl --ca $D/intermediate.pem --ca-key $D/intermediate-key.pem --revoke $D/server.pem \
+    --reason keyCompromise --der --out "$S/crl/one.der" >/dev/null
+"$DBTLS" crl --ca $D/intermediate.pem --ca-key $D/intermediate-key.pem --crl "$S/crl/one.der" \
+    --revoke-serial 0102030405 --reason superseded --der --out "$S/crl/two.der" >/dev/null
+"$DBTLS" crl --ca $D/intermediate.pem --ca-key $D/intermediate-key.pem --revoke $D/server.pem \
+    --out "$S/crl/one.pem" >/dev/null
 du -sh "$S"; find "$S" -type f | wc -l
 
 # mysql_greeting: a MariaDB-style HandshakeV10 with and without CLIENT_SSL, and an ERR packet

@@ -152,6 +152,21 @@ pub fn mysql_greeting(data: &[u8]) {
     let _ = crate::net::mysql::parse_greeting(data);
 }
 
+/// The CRL readers: the verification engine's, `inspect`'s description in every dialect, and
+/// what `dbtls crl --crl EXISTING` keeps of the CRL it replaces (entries, next cRLNumber).
+pub fn crl(data: &[u8]) {
+    if let Ok(c) = Crl::parse(data) {
+        let _ = (c.this_update(), c.next_update());
+    }
+    for dialect in [Dialect::Openssl3, Dialect::Openssl1, Dialect::Tidb] {
+        let _ = crate::pki::describe::CrlInfo::from_der(data, dialect);
+    }
+    if let Ok(previous) = crate::pki::crl::previous_entries(data) {
+        let _ = crate::pki::crl::next_number(previous.number.as_deref());
+        let _ = previous.lists(&[1]);
+    }
+}
+
 /// A `dbtls fixtures` manifest: TOML, schema, names, issuer references, variants, `{n}`
 /// expansion (the planner's input), as text.
 pub fn fixtures_manifest(data: &[u8]) {
@@ -179,7 +194,7 @@ mod tests {
     /// them fixed without a fuzzer.
     #[test]
     fn seeds_and_regressions_run_clean() {
-        let targets: [Target; 8] = [
+        let targets: [Target; 9] = [
             ("inspect", super::inspect),
             ("key", super::key),
             ("subject", super::subject),
@@ -188,6 +203,7 @@ mod tests {
             ("verify", super::verify),
             ("mysql_greeting", super::mysql_greeting),
             ("fixtures_manifest", super::fixtures_manifest),
+            ("crl", super::crl),
         ];
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
         let mut ran = 0;
