@@ -150,11 +150,6 @@ impl FileIndex {
             self.inodes.entry(i).or_insert(n);
         }
     }
-
-    pub(super) fn clear(&mut self) {
-        self.paths.clear();
-        self.inodes.clear();
-    }
 }
 
 /// Whether `a` and `b` name the same file: the same resolved path, a symlink from one to the

@@ -22,7 +22,6 @@ struct Done {
 impl Transaction {
     pub(super) fn commit_staged(mut self) -> Result<Vec<PathBuf>, Error> {
         let staged = std::mem::take(&mut self.staged);
-        self.index.clear();
         let aside = std::mem::take(&mut self.aside);
         let removals = std::mem::take(&mut self.removals);
         let mut done: Vec<Done> = Vec::new();
